@@ -1,0 +1,111 @@
+# mailtree — plain GNU make.
+#
+#   make            build everything into $(O) (default build/)
+#   make run        install dependencies if missing, build, set up the demo store
+#   make test       install dependencies if missing, build, run every test tier
+#   make check-asan the same tests on an ASan+UBSan build (in build-asan/)
+#   make fuzz       build libFuzzer targets with clang (build-fuzz/)
+#   make bench      benchmarks against the peer (Dovecot)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+O       ?= build
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+SAN     ?=
+
+# Libraries are found with pkg-config.  These are recursively expanded so
+# that `make test` on a fresh machine can install them before they are asked.
+PKGS_LIB  = libxxhash libcrypt openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_LIB))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS_LIB))
+
+WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wvla
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+endif
+ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+	      -Ifs $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+LIB_SRC   = $(wildcard fs/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(O)/%.o)
+LIB       = $(O)/libmailtree.a
+TOOL_SRC  = $(wildcard tools/*.c)
+TOOL_OBJ  = $(TOOL_SRC:%.c=$(O)/%.o)
+UNIT_SRC  = $(wildcard tests/unit/test-*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
+PROGS     = $(O)/mailtree
+MANPAGES  = $(wildcard man/*.[1-8])
+
+.PHONY: all deps run test check-asan tests-build fuzz bench install clean
+
+all: $(PROGS)
+
+deps:
+	@tools/install-deps --check || tools/install-deps
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/mailtree: $(TOOL_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
+
+$(O)/tests/test-%: $(O)/tests/unit/test-%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+# Fuzz targets are also built with an ordinary main() that replays files,
+# so the test suite runs every target over the corpus without clang.
+$(O)/tests/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o $(LIB) $(PKG_LIBS)
+
+$(O)/tests/fuzz/driver.o: tests/fuzz/driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tests-build: $(PROGS) $(UNIT_BIN) $(FUZZ_BIN)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo $(O)
+
+test: deps
+	@$(MAKE) --no-print-directory tests-build
+	@tests/run-tests $(O)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory O=build-asan SAN=1 tests-build
+	@tests/run-tests build-asan
+
+fuzz: deps
+	@$(MAKE) --no-print-directory O=build-fuzz CC=clang \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libmailtree.a
+	@tests/fuzz/build-libfuzzer build-fuzz
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run $(O)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+clean:
+	rm -rf build build-asan build-fuzz demo
+
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)

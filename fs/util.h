@@ -1,0 +1,67 @@
+#ifndef MAILTREE_UTIL_H
+#define MAILTREE_UTIL_H
+
+/*
+ * Small pieces every part of mailtree uses: allocation that cannot fail,
+ * logging, and the file-system primitives the store's durability rests on.
+ *
+ * Functions that can fail return 0 on success or a negative errno.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows an array of `*cap` elements of `size` bytes to hold `need`. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Logging.  Messages go to stderr prefixed with the program name, or to
+ * syslog after log_use_syslog(). */
+void log_set_progname(const char *name);
+const char *log_progname(void);
+void log_use_syslog(void);
+void log_set_quiet(int quiet);
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For broken invariants and allocation failure only, never for bad input. */
+void fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* snprintf that returns -ENAMETOOLONG instead of truncating. */
+int xsnprintf(char *dst, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* write() all of it, retrying on EINTR and short writes. */
+int write_full(int fd, const void *data, size_t len);
+/* read() until `len` bytes or EOF; stores the count in *got_r. */
+int read_full(int fd, void *data, size_t len, size_t *got_r);
+/* fsync() the directory that holds a name, so a rename or create in it is
+ * durable. */
+int fsync_dir(const char *dir);
+/* Writes a small file atomically: temp file, fsync, rename, fsync dir. */
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode);
+/* Reads a whole small file (at most `max` bytes, else -EFBIG). */
+struct buf;
+int read_file_small(const char *path, size_t max, struct buf *out);
+int mkdir_p(const char *path, mode_t mode);
+/* rm -r; returns 0 if the path did not exist. */
+int remove_tree(const char *path);
+
+/* This host's name with '/' and ':' replaced, as Maildir file names need. */
+const char *maildir_hostname(void);
+
+/* Parses a decimal unsigned number; the whole string must be digits. */
+int parse_u64(const char *s, uint64_t *val_r);
+int parse_u32(const char *s, uint32_t *val_r);
+
+#endif
