@@ -1,0 +1,49 @@
+#ifndef MAILTREE_DOTLOCK_H
+#define MAILTREE_DOTLOCK_H
+
+/*
+ * Dot-locks as Dovecot makes them, so mailtree and Dovecot exclude each
+ * other on one store: "<path>.lock" created with O_EXCL, holding
+ * "<pid>:<hostname>".
+ *
+ * A lock is stale, and is overridden, when
+ *  - it names a process on this host that no longer exists and is older
+ *    than two seconds (the owner crashed), or
+ *  - neither it nor the locked file has changed for `stale_secs` (the
+ *    owner hangs, or lives on another host and died).
+ * Holders of long locks call dotlock_touch() so they are not taken for
+ * stale.  Only atomic O_EXCL creation is relied on, so this works on NFS.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct dotlock {
+	char *lock_path;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct dotlock_settings {
+	unsigned int timeout_secs;	/* give up after this long */
+	unsigned int stale_secs;	/* see above */
+};
+
+/* Dovecot's values for dovecot-uidlist.lock: stale after 2 minutes, and a
+ * waiter gives up a little after that. */
+extern const struct dotlock_settings dotlock_uidlist_settings;
+
+/* Takes the lock on `path`.  Returns 0, -EAGAIN when it is still held by
+ * someone else after the timeout, or another negative errno. */
+int dotlock_create(const char *path, const struct dotlock_settings *set,
+		   struct dotlock *lock_r);
+/* As dotlock_create, but returns -EAGAIN at once when the lock is held. */
+int dotlock_try(const char *path, const struct dotlock_settings *set,
+		struct dotlock *lock_r);
+/* Refreshes the lock's mtime.  Returns -ESTALE if it was overridden. */
+int dotlock_touch(struct dotlock *lock);
+/* Releases the lock.  Returns -ESTALE if someone had overridden it (our
+ * changes may then have raced with theirs; the caller logs it). */
+int dotlock_delete(struct dotlock *lock);
+
+#endif

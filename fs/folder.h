@@ -1,0 +1,114 @@
+#ifndef MAILTREE_FOLDER_H
+#define MAILTREE_FOLDER_H
+
+/*
+ * One folder of a Maildir++ mailbox: its messages in UID order, their
+ * flags, keywords and MODSEQs, and the operations on them.
+ *
+ * The truth is on disk: the files in new/ and cur/, dovecot-uidlist and
+ * dovecot-keywords.  folder_sync() brings the in-memory view up to date
+ * with them, giving UIDs to files that have none, noticing flag changes
+ * and expunges made by any program, and keeping mailtree's own index
+ * (mailtree.index, see index.h) in step.  Every change to the directory
+ * that other processes must see in order (UID assignment, flag renames,
+ * expunges) happens under dovecot-uidlist.lock, as Dovecot does it.
+ *
+ * Functions return 0 or a negative errno unless documented otherwise.
+ * Pointers to struct message stay valid until the next folder_sync().
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "dotlock.h"
+#include "keywords.h"
+#include "uidlist.h"
+
+struct message {
+	uint32_t uid;
+	uint32_t flags;		/* MFLAG_* from maildir-name.h */
+	uint32_t keywords;	/* bit i: keyword letter 'a' + i */
+	bool in_new;		/* the file is in new/ */
+	char *name;		/* current file name in new/ or cur/ */
+	uint32_t base_len;	/* bytes of name that form the base name */
+	uint64_t modseq;
+	uint64_t size;		/* bytes on disk */
+	uint64_t vsize;		/* bytes with every line ending as CRLF */
+	time_t internal_date;	/* the file's mtime */
+	unsigned char guid[16];	/* XXH3-128 of the message bytes */
+	char *headers;		/* cached header fields, see index.h */
+	uint32_t headers_len;
+};
+
+struct folder {
+	char *dir;		/* the Maildir directory of this folder */
+	struct uidlist uidlist;
+	struct keywords keywords;
+	struct message *msgs;	/* sorted by UID */
+	size_t count, cap;
+	uint64_t highest_modseq;
+	/* What the last scan saw, so an unchanged folder costs two stat()s. */
+	struct timespec new_mtime, cur_mtime;
+	/* The uidlist the loaded index was made from. */
+	uint64_t index_ul_ino, index_ul_size;
+	bool index_loaded;
+	struct dotlock lock;
+	unsigned int lock_depth;
+	bool index_dirty;
+};
+
+/* Opens the Maildir at `dir` (which must have cur/ new/ tmp/) and syncs it. */
+int folder_open(const char *dir, struct folder **folder_r);
+/* Opens without reading anything: enough to save new messages, which is
+ * all a delivery needs, at a cost independent of the folder's size. */
+int folder_open_lazy(const char *dir, struct folder **folder_r);
+void folder_free(struct folder **folder);
+
+/* Brings the view up to date with the disk.  Returns 1 when something
+ * changed, 0 when not. */
+int folder_sync(struct folder *f);
+
+uint32_t folder_uidvalidity(const struct folder *f);
+uint32_t folder_uidnext(const struct folder *f);
+struct message *folder_find_uid(const struct folder *f, uint32_t uid);
+/* Index (0-based sequence) of the first message with UID >= uid. */
+size_t folder_seq_from_uid(const struct folder *f, uint32_t uid);
+
+/* The full path of a message's file, as of the last sync. */
+void folder_msg_path(const struct folder *f, const struct message *m,
+		     struct buf *path);
+/* Opens a message for reading, re-syncing once if it was renamed by a
+ * flag change in the meantime.  Returns -ENOENT if it was expunged. */
+int folder_msg_open(struct folder *f, uint32_t uid, int *fd_r);
+
+/* Sets a message's flags and keywords (all of them: callers compute the
+ * new set).  Renames the file under the lock and gives it a new MODSEQ.
+ * -ENOENT if the message is gone. */
+int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
+		     uint32_t keywords);
+/* Keyword names <-> letters of this folder. */
+int folder_keyword_index(struct folder *f, const char *name, bool create);
+const char *folder_keyword_name(const struct folder *f, int idx);
+
+/* Removes a message for good.  -ENOENT if it was already gone. */
+int folder_expunge(struct folder *f, uint32_t uid);
+/* Copies a message into dst (a hard link when both are on one file
+ * system, as Dovecot does), keeping flags, keywords and internal date.
+ * Stores the new UID in *uid_r. */
+int folder_copy(struct folder *f, uint32_t uid, struct folder *dst,
+		uint32_t *uid_r);
+/* Copy, then expunge the original. */
+int folder_move(struct folder *f, uint32_t uid, struct folder *dst,
+		uint32_t *uid_r);
+
+/* Lock the folder for a sequence of changes (nests). */
+int folder_lock(struct folder *f);
+void folder_unlock(struct folder *f);
+
+/* Creates cur/ new/ tmp/ under dir (and dir itself). */
+int folder_create_dirs(const char *dir, bool maildirfolder);
+
+#endif

@@ -1,0 +1,378 @@
+/* mailtree.index and mailtree.changes; see index.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "buf.h"
+#include "folder.h"
+#include "index.h"
+#include "message-headers.h"
+#include "util.h"
+
+#define INDEX_MAGIC "MTIDX\0\0\1"
+/* Refuse index files bigger than this: they cannot be ours. */
+#define INDEX_MAX_SIZE (4ULL << 30)
+
+const char *const index_cached_headers[] = {
+	"Subject", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Date",
+	"Message-ID", "In-Reply-To", "References", NULL
+};
+
+struct index_header {
+	char magic[8];
+	uint32_t uidvalidity;
+	uint32_t next_uid;
+	uint64_t highest_modseq;
+	int64_t new_sec, new_nsec, cur_sec, cur_nsec;
+	uint64_t uidlist_ino, uidlist_size;
+	uint64_t count;
+	uint64_t strings_len;
+	uint64_t checksum;	/* XXH3-64 of what follows the header */
+};
+
+struct index_record {
+	uint32_t uid, flags, keywords, base_len;
+	uint64_t modseq, size, vsize;
+	int64_t internal_date;
+	unsigned char guid[16];
+	uint32_t name_off, name_len, hdr_off, hdr_len;
+	uint32_t in_new, pad;
+};
+
+static void path_of(const struct folder *f, const char *name, struct buf *out)
+{
+	buf_reset(out);
+	buf_printf(out, "%s/%s", f->dir, name);
+}
+
+/* The MODSEQ to continue from when the index is gone: the last one the
+ * change log recorded, or, when that is gone too, one derived from the
+ * clock, so MODSEQs never go below what a client may have seen. */
+static uint64_t modseq_floor(struct folder *f)
+{
+	struct buf path = BUF_INIT;
+	char tail[512];
+	uint64_t floor = 0;
+	size_t got;
+	off_t size;
+	int fd;
+
+	path_of(f, CHANGES_NAME, &path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	buf_release(&path);
+	if (fd >= 0) {
+		size = lseek(fd, 0, SEEK_END);
+		if (size > 0) {
+			off_t at = size > (off_t)sizeof(tail) - 1 ?
+				   size - (off_t)sizeof(tail) + 1 : 0;
+			lseek(fd, at, SEEK_SET);
+			if (read_full(fd, tail, sizeof(tail) - 1, &got) == 0) {
+				char *line;
+				tail[got] = '\0';
+				while (got > 0 && tail[got - 1] == '\n')
+					tail[--got] = '\0';
+				line = strrchr(tail, '\n');
+				line = line ? line + 1 : tail;
+				floor = strtoull(line, NULL, 10);
+			}
+		}
+		close(fd);
+	}
+	if (floor == 0 && f->uidlist.count > 0)
+		floor = (uint64_t)time(NULL) << 16;
+	return floor;
+}
+
+int index_load(struct folder *f)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	struct index_header h;
+	const struct index_record *recs;
+	const char *strings;
+	size_t i;
+	int ret;
+
+	path_of(f, INDEX_NAME, &path);
+	ret = read_file_small(path.data, INDEX_MAX_SIZE, &data);
+	buf_release(&path);
+	if (ret < 0 || data.len < sizeof(h))
+		goto rebuild;
+	memcpy(&h, data.data, sizeof(h));
+	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0 ||
+	    h.uidvalidity != f->uidlist.uidvalidity ||
+	    h.count > (data.len - sizeof(h)) / sizeof(struct index_record) ||
+	    sizeof(h) + h.count * sizeof(struct index_record) + h.strings_len !=
+		    data.len ||
+	    XXH3_64bits(data.data + sizeof(h), data.len - sizeof(h)) !=
+		    h.checksum)
+		goto rebuild;
+	recs = (const struct index_record *)(data.data + sizeof(h));
+	strings = data.data + sizeof(h) + h.count * sizeof(*recs);
+	for (i = 0; i < h.count; i++) {
+		if ((uint64_t)recs[i].name_off + recs[i].name_len > h.strings_len ||
+		    (uint64_t)recs[i].hdr_off + recs[i].hdr_len > h.strings_len ||
+		    recs[i].name_len == 0 || recs[i].base_len > recs[i].name_len ||
+		    (i > 0 && recs[i].uid <= recs[i - 1].uid))
+			goto rebuild;
+	}
+	f->msgs = xcalloc(h.count ? h.count : 1, sizeof(*f->msgs));
+	f->cap = h.count ? h.count : 1;
+	for (i = 0; i < h.count; i++) {
+		const struct index_record *r = &recs[i];
+		struct message *m = &f->msgs[i];
+
+		m->uid = r->uid;
+		m->flags = r->flags;
+		m->keywords = r->keywords;
+		m->base_len = r->base_len;
+		m->in_new = r->in_new != 0;
+		m->modseq = r->modseq;
+		m->size = r->size;
+		m->vsize = r->vsize;
+		m->internal_date = (time_t)r->internal_date;
+		memcpy(m->guid, r->guid, sizeof(m->guid));
+		m->name = xstrndup(strings + r->name_off, r->name_len);
+		if (r->hdr_len > 0) {
+			m->headers = xstrndup(strings + r->hdr_off, r->hdr_len);
+			m->headers_len = r->hdr_len;
+		}
+	}
+	f->count = h.count;
+	f->highest_modseq = h.highest_modseq;
+	f->new_mtime.tv_sec = h.new_sec;
+	f->new_mtime.tv_nsec = h.new_nsec;
+	f->cur_mtime.tv_sec = h.cur_sec;
+	f->cur_mtime.tv_nsec = h.cur_nsec;
+	f->index_ul_ino = h.uidlist_ino;
+	f->index_ul_size = h.uidlist_size;
+	buf_release(&data);
+	return 1;
+rebuild:
+	buf_release(&data);
+	f->highest_modseq = modseq_floor(f);
+	return 0;
+}
+
+int index_save(struct folder *f)
+{
+	struct buf data = BUF_INIT, strings = BUF_INIT, path = BUF_INIT;
+	struct index_header h;
+	size_t i;
+	int ret;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, INDEX_MAGIC, 8);
+	h.uidvalidity = f->uidlist.uidvalidity;
+	h.next_uid = f->uidlist.next_uid;
+	h.highest_modseq = f->highest_modseq;
+	h.new_sec = f->new_mtime.tv_sec;
+	h.new_nsec = f->new_mtime.tv_nsec;
+	h.cur_sec = f->cur_mtime.tv_sec;
+	h.cur_nsec = f->cur_mtime.tv_nsec;
+	h.uidlist_ino = (uint64_t)f->uidlist.ino;
+	h.uidlist_size = (uint64_t)f->uidlist.size;
+	h.count = f->count;
+
+	buf_grow(&data, sizeof(h) + f->count * sizeof(struct index_record));
+	buf_append(&data, &h, sizeof(h));
+	for (i = 0; i < f->count; i++) {
+		const struct message *m = &f->msgs[i];
+		struct index_record r;
+
+		memset(&r, 0, sizeof(r));
+		r.uid = m->uid;
+		r.flags = m->flags;
+		r.keywords = m->keywords;
+		r.base_len = m->base_len;
+		r.in_new = m->in_new;
+		r.modseq = m->modseq;
+		r.size = m->size;
+		r.vsize = m->vsize;
+		r.internal_date = m->internal_date;
+		memcpy(r.guid, m->guid, sizeof(r.guid));
+		r.name_off = (uint32_t)strings.len;
+		r.name_len = (uint32_t)strlen(m->name);
+		buf_append(&strings, m->name, r.name_len);
+		r.hdr_off = (uint32_t)strings.len;
+		r.hdr_len = m->headers_len;
+		buf_append(&strings, m->headers, m->headers_len);
+		buf_append(&data, &r, sizeof(r));
+	}
+	buf_append(&data, strings.data, strings.len);
+	h.strings_len = strings.len;
+	h.checksum = XXH3_64bits(data.data + sizeof(h), data.len - sizeof(h));
+	memcpy(data.data, &h, sizeof(h));
+
+	/* Derived data: replaced atomically but not fsynced.  After a crash
+	 * a damaged file fails its checksum and is rebuilt. */
+	path_of(f, INDEX_NAME ".tmp", &path);
+	int fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_full(fd, data.data, data.len);
+	close(fd);
+	if (ret == 0) {
+		struct buf final = BUF_INIT;
+		path_of(f, INDEX_NAME, &final);
+		if (rename(path.data, final.data) < 0)
+			ret = -errno;
+		buf_release(&final);
+	}
+	if (ret < 0)
+		unlink(path.data);
+out:
+	buf_release(&data);
+	buf_release(&strings);
+	buf_release(&path);
+	return ret;
+}
+
+int index_read_message(struct folder *f, struct message *m)
+{
+	struct buf path = BUF_INIT;
+	struct message_headers_ctx hc;
+	XXH3_state_t *xs;
+	XXH128_hash_t h;
+	char chunk[65536];
+	struct stat st;
+	uint64_t total = 0, bare_lf = 0;
+	char prev = '\0';
+	int fd, ret = 0;
+
+	folder_msg_path(f, m, &path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	buf_release(&path);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	m->internal_date = st.st_mtime;
+	m->size = (uint64_t)st.st_size;
+	xs = XXH3_createState();
+	if (xs == NULL)
+		fatal("out of memory");
+	XXH3_128bits_reset(xs);
+	message_headers_init(&hc, index_cached_headers, INDEX_MAX_HEADER_VALUE);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk)), i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		XXH3_128bits_update(xs, chunk, (size_t)n);
+		message_headers_feed(&hc, chunk, (size_t)n);
+		/* The IMAP size counts every line ending as CRLF. */
+		for (i = 0; i < n; i++) {
+			if (chunk[i] == '\n' && prev != '\r')
+				bare_lf++;
+			prev = chunk[i];
+		}
+		total += (uint64_t)n;
+	}
+	close(fd);
+	if (ret == 0) {
+		m->size = total;
+		m->vsize = total + bare_lf;
+		h = XXH3_128bits_digest(xs);
+		XXH128_canonicalFromHash((XXH128_canonical_t *)m->guid, h);
+		free(m->headers);
+		m->headers = message_headers_finish(&hc, &m->headers_len);
+	} else {
+		message_headers_release(&hc);
+	}
+	XXH3_freeState(xs);
+	return ret;
+}
+
+int index_header(const struct message *m, const char *name, struct buf *out)
+{
+	size_t nlen = strlen(name);
+	const char *p = m->headers, *end = p + m->headers_len;
+
+	buf_reset(out);
+	while (p != NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+
+		if ((size_t)(line_end - p) > nlen + 1 && p[nlen] == ':' &&
+		    strncasecmp(p, name, nlen) == 0) {
+			const char *v = p + nlen + 1;
+			if (v < line_end && *v == ' ')
+				v++;
+			buf_append(out, v, (size_t)(line_end - v));
+			return 1;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+int changes_append(struct folder *f, uint64_t modseq, uint32_t uid,
+		   enum change_kind kind)
+{
+	struct buf path = BUF_INIT;
+	char line[64];
+	int fd, ret;
+
+	path_of(f, CHANGES_NAME, &path);
+	fd = open(path.data, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	buf_release(&path);
+	if (fd < 0)
+		return -errno;
+	ret = xsnprintf(line, sizeof(line), "%llu %u %c\n",
+			(unsigned long long)modseq, uid, (char)kind);
+	if (ret == 0)
+		ret = write_full(fd, line, strlen(line));
+	close(fd);
+	return ret;
+}
+
+int changes_since(struct folder *f, uint64_t since,
+		  void (*cb)(uint64_t modseq, uint32_t uid,
+			     enum change_kind kind, void *ctx), void *ctx)
+{
+	struct buf path = BUF_INIT;
+	char line[128];
+	uint64_t first = 0;
+	FILE *fp;
+
+	path_of(f, CHANGES_NAME, &path);
+	fp = fopen(path.data, "re");
+	buf_release(&path);
+	if (fp == NULL)
+		return errno == ENOENT ? (since >= f->highest_modseq) : -errno;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		unsigned long long ms;
+		unsigned int uid;
+		char kind;
+
+		if (sscanf(line, "%llu %u %c", &ms, &uid, &kind) != 3)
+			continue;
+		if (first == 0)
+			first = ms;
+		if (ms > since && (kind == 'A' || kind == 'F' || kind == 'E'))
+			cb(ms, uid, (enum change_kind)kind, ctx);
+	}
+	fclose(fp);
+	/* Complete if the log starts at or before the first change after
+	 * `since`. */
+	return first != 0 && first <= since + 1 ? 1 : 0;
+}

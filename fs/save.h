@@ -1,0 +1,38 @@
+#ifndef MAILTREE_SAVE_H
+#define MAILTREE_SAVE_H
+
+/*
+ * Saving a new message into a folder, the safe Maildir way:
+ *
+ *   save_begin()   creates tmp/<unique> with O_EXCL
+ *   save_write()   streams the bytes in (no whole-message copy)
+ *   save_finish()  fsync()s the file, renames it into new/ (or into cur/
+ *                  with ":2,<flags>" when flags are given), fsync()s the
+ *                  directory and gives it the next UID
+ *
+ * Only when save_finish() returns 0 is the message durable and may be
+ * acknowledged.  Any failure, or save_abort(), leaves nothing behind but
+ * possibly a file in tmp/ that `mailtree check --repair` removes once it
+ * is old.  The final name carries ,S=<size>,W=<vsize> as Dovecot writes.
+ *
+ * Functions return 0 or a negative errno.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct folder;
+struct save;
+
+int save_begin(struct folder *f, struct save **save_r);
+int save_write(struct save *s, const void *data, size_t len);
+/* flags/keywords as in struct message; internal_date 0 = now.
+ * Stores the UID in *uid_r (may be NULL). */
+int save_finish(struct save **s, uint32_t flags, uint32_t keywords,
+		time_t internal_date, uint32_t *uid_r);
+void save_abort(struct save **s);
+/* Bytes written so far. */
+uint64_t save_size(const struct save *s);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * The Maildir store: file names, dovecot-uidlist, dovecot-keywords, saving,
+ * syncing, flags, expunge, copy, move, the index and folder names, on real
+ * directories under $MAILTREE_TMP.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "folder.h"
+#include "index.h"
+#include "mailbox.h"
+#include "maildir-name.h"
+#include "save.h"
+#include "uidlist.h"
+#include "util.h"
+#include "../tap.h"
+
+static char *tmpdir;
+
+static void make_tmpdir(void)
+{
+	const char *base = getenv("MAILTREE_TMP");
+	struct buf p = BUF_INIT;
+
+	buf_printf(&p, "%s/test-store.XXXXXX", base ? base : "/tmp");
+	tmpdir = mkdtemp(p.data) ? buf_detach(&p) : NULL;
+	buf_release(&p);
+	if (tmpdir == NULL)
+		fatal("mkdtemp failed");
+}
+
+static uint32_t save_msg(struct folder *f, const char *text, uint32_t flags)
+{
+	struct save *s;
+	uint32_t uid = 0;
+
+	if (save_begin(f, &s) < 0)
+		return 0;
+	if (save_write(s, text, strlen(text)) < 0) {
+		save_abort(&s);
+		return 0;
+	}
+	if (save_finish(&s, flags, 0, 1000000000, &uid) < 0)
+		return 0;
+	return uid;
+}
+
+static void read_whole(const char *path, struct buf *out)
+{
+	if (read_file_small(path, 1 << 20, out) < 0)
+		buf_reset(out);
+}
+
+static size_t count_files(const char *dir)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_names(void)
+{
+	struct maildir_name mn;
+	struct buf b = BUF_INIT;
+
+	ok(maildir_name_parse("1234.M5P6Q7.host,S=100,W=104:2,FSab", &mn) == 0,
+	   "parse a Dovecot file name");
+	is_int(mn.base_len, strlen("1234.M5P6Q7.host,S=100,W=104"), "base length");
+	is_int(mn.size, 100, "S= size");
+	is_int(mn.vsize, 104, "W= virtual size");
+	is_int(mn.flags, MFLAG_FLAGGED | MFLAG_SEEN, "flags F and S");
+	is_int(mn.keywords, 3, "keywords a and b");
+	ok(maildir_name_parse("x:2,S,extra", &mn) == 0 && mn.extra != NULL &&
+	   strcmp(mn.extra, "extra") == 0, "info after ',' is kept aside");
+	ok(maildir_name_parse(".hidden", &mn) < 0, "dot files are not messages");
+	ok(maildir_name_parse("1.M1.h", &mn) == 0 && mn.size == UINT64_MAX,
+	   "no S= means unknown size");
+	maildir_name_info(&b, MFLAG_SEEN | MFLAG_DRAFT | MFLAG_ANSWERED |
+			  MFLAG_DELETED | MFLAG_FLAGGED | MFLAG_PASSED, 1u << 25 | 1, NULL);
+	is_str(b.data, ":2,DFPRSTaz", "flags are written in ASCII order");
+	buf_release(&b);
+}
+
+static void test_uidlist(void)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT, data = BUF_INIT;
+	struct uidlist ul;
+	static const char dovecot[] =
+		"3 V1275660208 N25 G3085f01b7f11094c501100008c4a11c1\n"
+		"1 :1275660208.M1P1.host,S=10,W=12\n"
+		"20 W1234 S1200 :1275660209.M2P1.host\n";
+
+	buf_printf(&dir, "%s/uidlist", tmpdir);
+	mkdir(dir.data, 0700);
+	buf_printf(&path, "%s/" UIDLIST_NAME, dir.data);
+	write_file_atomic(path.data, dovecot, sizeof(dovecot) - 1, 0600);
+
+	uidlist_init(&ul, dir.data);
+	is_int(uidlist_refresh(&ul), 1, "read a Dovecot uidlist");
+	is_int(ul.uidvalidity, 1275660208, "UIDVALIDITY from V");
+	is_int(ul.next_uid, 25, "next UID from N");
+	is_str(ul.guid, "3085f01b7f11094c501100008c4a11c1", "mailbox GUID");
+	is_int(ul.count, 2, "two records");
+	ok(uidlist_find_uid(&ul, 20) != NULL &&
+	   strcmp(uidlist_find_uid(&ul, 20)->base, "1275660209.M2P1.host") == 0,
+	   "record 20 maps to its base name");
+	ok(uidlist_find_base(&ul, "1275660208.M1P1.host,S=10,W=12",
+			     strlen("1275660208.M1P1.host,S=10,W=12"))->uid == 1,
+	   "lookup by base name");
+	is_int(uidlist_add(&ul, "new.msg", 7), 25, "new UIDs start at N");
+	ok(uidlist_write(&ul, false) == 0, "append a record");
+	read_whole(path.data, &data);
+	ok(strncmp(data.data, dovecot, sizeof(dovecot) - 1) == 0,
+	   "appending leaves the existing bytes alone");
+	is_str(data.data + sizeof(dovecot) - 1, "25 :new.msg\n",
+	       "the appended line is in Dovecot's format");
+	ok(uidlist_write(&ul, true) == 0, "rewrite the whole file");
+	read_whole(path.data, &data);
+	is_str(data.data,
+	       "3 V1275660208 N26 G3085f01b7f11094c501100008c4a11c1\n"
+	       "1 :1275660208.M1P1.host,S=10,W=12\n"
+	       "20 W1234 S1200 :1275660209.M2P1.host\n"
+	       "25 :new.msg\n", "rewritten file keeps UIDs, extensions, GUID");
+	uidlist_release(&ul);
+
+	/* A second reader sees appended lines incrementally. */
+	struct uidlist ul2;
+	uidlist_init(&ul2, dir.data);
+	uidlist_refresh(&ul2);
+	uidlist_init(&ul, dir.data);
+	uidlist_refresh(&ul);
+	uidlist_add(&ul, "another", 7);
+	uidlist_write(&ul, false);
+	is_int(uidlist_refresh(&ul2), 1, "a reader notices an append");
+	is_int(ul2.count, 4, "and reads the new record");
+	is_int(ul2.next_uid, 27, "next UID follows the last record");
+	uidlist_release(&ul);
+	uidlist_release(&ul2);
+
+	/* Damage: a broken line is skipped and flagged, never fatal. */
+	static const char broken[] = "3 V7 N3 G00000000000000000000000000000000\n"
+				     "1 :a\n" "garbage\n" "2 :b\n";
+	write_file_atomic(path.data, broken, sizeof(broken) - 1, 0600);
+	uidlist_init(&ul, dir.data);
+	uidlist_refresh(&ul);
+	ok(ul.broken && ul.count == 2, "a broken line is skipped and reported");
+	uidlist_release(&ul);
+	buf_release(&dir);
+	buf_release(&path);
+	buf_release(&data);
+}
+
+static void test_folder(void)
+{
+	struct buf dir = BUF_INIT, p = BUF_INIT, data = BUF_INIT, other = BUF_INIT;
+	struct folder *f = NULL, *g = NULL, *h = NULL;
+	struct message *m;
+	uint32_t u1, u2, u3, nu;
+	uint64_t ms;
+	int idx;
+
+	buf_printf(&dir, "%s/box", tmpdir);
+	ok(folder_create_dirs(dir.data, false) == 0, "create a Maildir");
+	ok(folder_open(dir.data, &f) == 0, "open it");
+	is_int(f->count, 0, "empty");
+	ok(folder_uidvalidity(f) != 0, "a new folder gets a UIDVALIDITY");
+
+	u1 = save_msg(f, "Subject: one\n\nbody\n", 0);
+	u2 = save_msg(f, "Subject: two\r\n\r\nbody\r\n", MFLAG_SEEN);
+	u3 = save_msg(f, "Subject: three\n\nx\n", 0);
+	ok(u1 == 1 && u2 == 2 && u3 == 3, "saves get UIDs 1, 2, 3");
+	buf_printf(&p, "%s/new", dir.data);
+	is_int(count_files(p.data), 2, "messages without flags are in new/");
+	buf_reset(&p);
+	buf_printf(&p, "%s/tmp", dir.data);
+	is_int(count_files(p.data), 0, "nothing is left in tmp/");
+
+	ok(folder_sync(f) == 1, "sync sees the new messages");
+	is_int(f->count, 3, "three messages");
+	m = folder_find_uid(f, 2);
+	ok(m != NULL && m->flags == MFLAG_SEEN, "flags given at save are kept");
+	ok(m != NULL && m->size == strlen("Subject: two\r\n\r\nbody\r\n") &&
+	   m->vsize == m->size, "CRLF message: vsize = size");
+	m = folder_find_uid(f, 1);
+	ok(m != NULL && m->vsize == m->size + 3, "LF message: vsize counts CRs");
+	ok(m != NULL && m->internal_date == 1000000000, "internal date = mtime");
+	index_header(m, "subject", &data);
+	is_str(data.data, "one", "the index caches Subject");
+	ok(strstr(m->name, ",S=19,W=22") != NULL, "file name carries S= and W=");
+
+	ms = f->highest_modseq;
+	ok(folder_set_flags(f, 1, MFLAG_FLAGGED, 0) == 0, "set \\Flagged");
+	m = folder_find_uid(f, 1);
+	ok(m->modseq > ms, "a flag change raises the MODSEQ");
+	ok(!m->in_new && strstr(m->name, ":2,F") != NULL, "renamed into cur/ with F");
+
+	idx = folder_keyword_index(f, "$Junk", true);
+	is_int(idx, 0, "first keyword gets letter a");
+	ok(folder_set_flags(f, 1, MFLAG_FLAGGED, 1u << idx) == 0, "set a keyword");
+	buf_reset(&p);
+	buf_printf(&p, "%s/dovecot-keywords", dir.data);
+	read_whole(p.data, &data);
+	is_str(data.data, "0 $Junk\n", "dovecot-keywords maps a to $Junk");
+	ok(strstr(folder_find_uid(f, 1)->name, ":2,Fa") != NULL, "letter a in the name");
+
+	/* A second view of the same folder sees the change. */
+	ok(folder_open(dir.data, &g) == 0, "a second process opens the folder");
+	m = folder_find_uid(g, 1);
+	ok(m != NULL && m->flags == MFLAG_FLAGGED && m->keywords == 1,
+	   "and sees the flags");
+	is_int(g->highest_modseq, f->highest_modseq, "and the same MODSEQ");
+
+	ok(folder_expunge(f, 2) == 0, "expunge UID 2");
+	ok(folder_find_uid(f, 2) == NULL, "gone from the view");
+	is_int(folder_expunge(f, 2), -ENOENT, "expunging again says ENOENT");
+	ok(folder_sync(g) == 1 && folder_find_uid(g, 2) == NULL,
+	   "the other view sees the expunge");
+
+	buf_printf(&other, "%s/box2", tmpdir);
+	folder_create_dirs(other.data, true);
+	folder_open(other.data, &h);
+	ok(folder_copy(f, 1, h, &nu) == 0 && nu == 1, "copy gets UID 1 there");
+	folder_sync(h);
+	m = folder_find_uid(h, 1);
+	ok(m != NULL && m->flags == MFLAG_FLAGGED &&
+	   folder_keyword_name(h, 0) != NULL &&
+	   strcmp(folder_keyword_name(h, 0), "$Junk") == 0 && m->keywords == 1,
+	   "copy keeps flags and keywords");
+	ok(m != NULL && m->internal_date == 1000000000, "copy keeps the internal date");
+	ok(folder_move(f, 3, h, &nu) == 0 && nu == 2, "move gets the next UID");
+	folder_sync(f);
+	ok(folder_find_uid(f, 3) == NULL, "moved message left the source");
+	is_int(save_msg(f, "Subject: four\n\n", 0), 4, "UIDs are never reused");
+
+	/* The index is derived: deleting it loses nothing. */
+	folder_free(&g);
+	buf_reset(&p);
+	buf_printf(&p, "%s/" INDEX_NAME, dir.data);
+	unlink(p.data);
+	ok(folder_open(dir.data, &g) == 0 && g->count == 2 &&
+	   folder_find_uid(g, 1) != NULL && folder_find_uid(g, 4) != NULL,
+	   "index deleted: rebuilt with the same UIDs");
+	ok(g->highest_modseq >= f->highest_modseq,
+	   "and MODSEQs do not go backwards");
+	folder_free(&f);
+	folder_free(&g);
+	folder_free(&h);
+	buf_release(&dir);
+	buf_release(&p);
+	buf_release(&data);
+	buf_release(&other);
+}
+
+static void test_mailbox(void)
+{
+	struct buf root = BUF_INIT, d = BUF_INIT;
+	struct mailbox *mbox;
+	const char *why;
+	char **names;
+	size_t n;
+
+	buf_printf(&root, "%s/mb", tmpdir);
+	ok(mailbox_create(root.data, mailbox_default_folders) == 0,
+	   "create a mailbox with the default folders");
+	ok(mailbox_open(root.data, &mbox) == 0, "open it");
+	ok(mailbox_folder_create(mbox, "Archive/2024") == 0, "create Archive/2024");
+	mailbox_folder_dir(mbox, "Archive/2024", &d);
+	ok(strstr(d.data, "/.Archive.2024") != NULL, "stored as .Archive.2024");
+	ok(mailbox_folder_create(mbox, "Entwürfe") == 0, "create a non-ASCII folder");
+	mailbox_folder_dir(mbox, "Entwürfe", &d);
+	ok(strstr(d.data, "/.Entw&APw-rfe") != NULL, "stored in modified UTF-7");
+	is_int(mailbox_folder_create(mbox, "Archive/2024"), -EEXIST, "no duplicates");
+	is_int(mailbox_name_check("../etc", &why), -EINVAL, "'..' refused");
+	is_int(mailbox_name_check("/abs", &why), -EINVAL, "leading '/' refused");
+	is_int(mailbox_name_check("a\001b", &why), -EINVAL, "control bytes refused");
+	is_int(mailbox_name_check("a//b", &why), -EINVAL, "empty level refused");
+	is_int(mailbox_name_check("", &why), -EINVAL, "empty name refused");
+	ok(mailbox_list(mbox, &names, &n) == 0 && n == 8 &&
+	   strcmp(names[0], "INBOX") == 0, "INBOX first, then the folders");
+	mailbox_list_free(names, n);
+	ok(mailbox_folder_rename(mbox, "Archive", "Old") == 0, "rename with children");
+	ok(mailbox_folder_exists(mbox, "Old/2024") && !mailbox_folder_exists(mbox, "Archive/2024"),
+	   "the child moved along");
+	ok(mailbox_folder_delete(mbox, "Old", true) == 0 &&
+	   !mailbox_folder_exists(mbox, "Old/2024"), "delete with children");
+	is_int(mailbox_folder_delete(mbox, "INBOX", false), -EPERM, "INBOX stays");
+	ok(mailbox_subscriptions(mbox, &names, &n) == 0 && n == 4,
+	   "subscriptions follow rename and delete");
+	mailbox_list_free(names, n);
+	buf_reset(&d);
+	buf_printf(&d, "%s/subscriptions", root.data);
+	struct buf data = BUF_INIT;
+	read_whole(d.data, &data);
+	ok(strncmp(data.data, "V\t2\n\n", 5) == 0, "subscriptions in Dovecot's v2 format");
+	buf_release(&data);
+	mailbox_free(&mbox);
+	buf_release(&root);
+	buf_release(&d);
+}
+
+int main(void)
+{
+	make_tmpdir();
+	test_names();
+	test_uidlist();
+	test_folder();
+	test_mailbox();
+	remove_tree(tmpdir);
+	free(tmpdir);
+	return done_testing();
+}
