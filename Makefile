@@ -46,6 +46,8 @@ PROGS     = $(O)/mailtree
 MANPAGES  = $(wildcard man/*.[1-8])
 
 .PHONY: all deps run test check-asan tests-build fuzz bench install clean
+# Keep the objects of test programs: they are inputs, not scratch files.
+.SECONDARY:
 
 all: $(PROGS)
 
