@@ -79,46 +79,64 @@ static bool lock_is_stale(const char *path, const char *lock_path,
 	return true;
 }
 
+/* Makes the lock file appear with its owner already written in it: the
+ * content goes to a temporary file that is then link()ed to the lock name,
+ * which fails with EEXIST when the lock is held.  Creating the lock with
+ * O_EXCL and writing afterwards would leave an empty lock, whose owner
+ * cannot be checked, when the process dies in between. */
 static int lock_once(const char *path, const char *lock_path,
 		     const struct dotlock_settings *set, struct dotlock *lock)
 {
+	struct buf tmp = BUF_INIT;
 	char host[256], data[320];
-	struct stat st;
+	struct stat st, again;
 	int fd, ret;
 
-	fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno != EEXIST)
-			return -errno;
-		if (lstat(lock_path, &st) < 0)
-			return errno == ENOENT ? -EAGAIN : -errno;
-		if (!lock_is_stale(path, lock_path, &st, set))
-			return -EAGAIN;
-		/* Remove it only if it is still the lock we judged stale. */
-		struct stat again;
-		if (lstat(lock_path, &again) == 0 && again.st_ino == st.st_ino &&
-		    again.st_mtime == st.st_mtime) {
-			log_warn("overriding stale lock %s", lock_path);
-			unlink(lock_path);
-		}
-		return -EAGAIN;
-	}
 	if (gethostname(host, sizeof(host)) < 0)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	ret = xsnprintf(data, sizeof(data), "%ld:%s", (long)getpid(), host);
-	if (ret == 0)
-		ret = write_full(fd, data, strlen(data));
-	if (ret == 0 && fstat(fd, &st) < 0)
-		ret = -errno;
-	close(fd);
-	if (ret < 0) {
-		unlink(lock_path);
+	if (ret < 0)
 		return ret;
+	buf_printf(&tmp, "%s.%s.%ld", lock_path, maildir_hostname(),
+		   (long)getpid());
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
 	}
-	lock->dev = st.st_dev;
-	lock->ino = st.st_ino;
-	return 0;
+	ret = write_full(fd, data, strlen(data));
+	close(fd);
+	if (ret < 0)
+		goto out;
+	if (link(tmp.data, lock_path) == 0) {
+		if (lstat(lock_path, &st) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		lock->dev = st.st_dev;
+		lock->ino = st.st_ino;
+		ret = 0;
+		goto out;
+	}
+	if (errno != EEXIST) {
+		ret = -errno;
+		goto out;
+	}
+	ret = -EAGAIN;
+	if (lstat(lock_path, &st) < 0 ||
+	    !lock_is_stale(path, lock_path, &st, set))
+		goto out;
+	/* Remove it only if it is still the lock we judged stale. */
+	if (lstat(lock_path, &again) == 0 && again.st_ino == st.st_ino &&
+	    again.st_mtime == st.st_mtime) {
+		log_warn("overriding stale lock %s", lock_path);
+		unlink(lock_path);
+	}
+out:
+	unlink(tmp.data);
+	buf_release(&tmp);
+	return ret;
 }
 
 static int dotlock_take(const char *path, const struct dotlock_settings *set,

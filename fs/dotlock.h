@@ -3,8 +3,9 @@
 
 /*
  * Dot-locks as Dovecot makes them, so mailtree and Dovecot exclude each
- * other on one store: "<path>.lock" created with O_EXCL, holding
- * "<pid>:<hostname>".
+ * other on one store: "<path>.lock" holding "<pid>:<hostname>", made
+ * by link()ing a temporary file that already has that content, so a lock
+ * never exists without its owner written in it.
  *
  * A lock is stale, and is overridden, when
  *  - it names a process on this host that no longer exists and is older
@@ -12,7 +13,7 @@
  *  - neither it nor the locked file has changed for `stale_secs` (the
  *    owner hangs, or lives on another host and died).
  * Holders of long locks call dotlock_touch() so they are not taken for
- * stale.  Only atomic O_EXCL creation is relied on, so this works on NFS.
+ * stale.  Only atomic link() is relied on, so this works on NFS.
  */
 
 #include <stdbool.h>
