@@ -529,6 +529,17 @@ static void test_content_length(void)
 	ok(same_split(&c, &c2), "the same with 1-byte feeds");
 	coll_release(&c);
 	coll_release(&c2);
+
+	/* The bound is crossed inside the line that settles the question:
+	 * the answer must not depend on how the input was chunked. */
+	rc = split_fmt(LIT("From s@t Mon Jan  1 00:00:00 2001\n"
+			   "Content-Length: 38\n\n"
+			   "From hidden@x Mon Jan  1 00:00:00 2001\n"
+			   "From e@f Mon Jan  1 00:00:00 2001\nx\n"), 1,
+		       MBOX_FORMAT_MBOXRD, 64, &c, NULL);
+	ok(rc == 0 && c.n == 2 && strcmp(c.m[1].sender, "e@f") == 0,
+	   "hold bound crossed by the deciding line, 1-byte feed: trusted");
+	coll_release(&c);
 }
 
 /* ---- corpus ---- */
