@@ -208,8 +208,22 @@ int mbox_parse_date(const char *s, size_t len, int64_t *t_r)
 			n--;
 		if (n == 6 && strncasecmp(t, "remote", 6) == 0)
 			break;
-		if (t[0] == '(' && t[n - 1] == ')')
+		if (t[0] == '(') {
+			/* A comment such as "(Pacific Standard Time)". */
+			while (t[n - 1] != ')' && p < end) {
+				while (p < end && is_space(*p))
+					p++;
+				t = p;
+				while (p < end && !is_space(*p))
+					p++;
+				n = (size_t)(p - t);
+				if (n == 0)
+					return -EINVAL;
+			}
+			if (t[n - 1] != ')')
+				return -EINVAL;
 			continue;
+		}
 		if (is_digit(t[0]) && memchr(t, ':', n) != NULL) {
 			if (secs >= 0 || parse_time(t, n, &secs) < 0)
 				return -EINVAL;
@@ -252,7 +266,7 @@ int mbox_parse_date(const char *s, size_t len, int64_t *t_r)
 int mbox_parse_from_line(const char *line, size_t len, struct buf *sender,
 			 int64_t *date_r, int *has_date_r)
 {
-	const char *p = line + 5, *end = line + len, *s;
+	const char *p, *end = line + len, *s;
 	int64_t t;
 
 	buf_reset(sender);
@@ -260,6 +274,7 @@ int mbox_parse_from_line(const char *line, size_t len, struct buf *sender,
 	*date_r = 0;
 	if (len < 5 || memcmp(line, "From ", 5) != 0)
 		return 0;
+	p = line + 5;
 	while (end > p && is_space(end[-1]))
 		end--;
 	s = p;

@@ -540,6 +540,12 @@ static size_t process(struct mbox_reader *r, const char *p, size_t n)
 				seg = room;
 				nl = NULL;
 			}
+		} else if (r->holding && r->hold.len < r->hold_max &&
+			   seg > r->hold_max - r->hold.len + 1) {
+			/* However large the caller's chunk, the hold stays
+			 * bounded. */
+			seg = r->hold_max - r->hold.len + 1;
+			nl = NULL;
 		}
 		if (r->holding)
 			buf_append(&r->hold, p + i, seg);

@@ -109,7 +109,7 @@ void mbox_reader_set_hold_max(struct mbox_reader *r, size_t max);
 int mbox_reader_feed(struct mbox_reader *r, const void *data, size_t len);
 /* Signals end of input and ends the last message. */
 int mbox_reader_finish(struct mbox_reader *r);
-/* Feeds everything readable from fd, then finishes. */
+/* Feeds everything readable from fd, then finishes; fd stays open. */
 int mbox_reader_read_fd(struct mbox_reader *r, int fd);
 /* Messages begun so far. */
 uint64_t mbox_reader_count(const struct mbox_reader *r);
@@ -133,7 +133,9 @@ int mbox_parse_date(const char *s, size_t len, int64_t *t_r);
 int mbox_format_from_line(struct buf *out, const char *sender, int64_t date);
 
 /* The writer.  Output goes to fd, or is appended to *sink when sink is not
- * NULL.  Writes are buffered; end() and flush() push them out. */
+ * NULL.  Writes are buffered; end() and flush() push them out.  After an
+ * error the output may end in part of a message: a caller appending to an
+ * mbox file truncates it back to its size before begin(). */
 struct mbox_writer {
 	int fd;
 	struct buf *sink;

@@ -357,6 +357,11 @@ static void test_separators(void)
 	ok(mbox_parse_date("Monday June 3 12:50:27 1996 -0530 (IST)", 39,
 			   &t) == 0 && t == 833806227 + 5 * 3600 + 1800,
 	   "full names, offset and comment");
+	ok(mbox_parse_date(LIT("Mon Jun  3 12:50:27 1996 -0700 (Pacific "
+			       "Daylight Time)"), &t) == 0 && t == 833831427,
+	   "comment with spaces");
+	ok(mbox_parse_date(LIT("Mon Jun  3 12:50:27 1996 (open"), &t) < 0,
+	   "unclosed comment rejected");
 	ok(mbox_parse_date("Mon Jun  3 12:50:27 1996 XYZ", 28, &t) == 0 &&
 	   t == 833806227, "unknown upper-case zone read as UTC");
 	ok(mbox_parse_date("Mon Jun 32 12:50:27 1996", 24, &t) < 0,
@@ -529,6 +534,42 @@ static void test_content_length(void)
 	ok(same_split(&c, &c2), "the same with 1-byte feeds");
 	coll_release(&c);
 	coll_release(&c2);
+
+	/* The bound is crossed inside the line that settles the question:
+	 * the answer must not depend on how the input was chunked. */
+	rc = split_fmt(LIT("From s@t Mon Jan  1 00:00:00 2001\n"
+			   "Content-Length: 38\n\n"
+			   "From hidden@x Mon Jan  1 00:00:00 2001\n"
+			   "From e@f Mon Jan  1 00:00:00 2001\nx\n"), 1,
+		       MBOX_FORMAT_MBOXRD, 64, &c, NULL);
+	ok(rc == 0 && c.n == 2 && strcmp(c.m[1].sender, "e@f") == 0,
+	   "hold bound crossed by the deciding line, 1-byte feed: trusted");
+	coll_release(&c);
+
+	/* A long line inside the held part, fed in one piece. */
+	{
+		struct buf in = BUF_INIT;
+		size_t i;
+
+		buf_puts(&in, "From s@t Mon Jan  1 00:00:00 2001\n"
+			      "Content-Length: 20040\n\n"
+			      "From hidden@x Mon Jan  1 00:00:00 2001\n");
+		for (i = 0; i < 20000; i++)
+			buf_putc(&in, 'z');
+		buf_puts(&in, "\n\nFrom e@f Mon Jan  1 00:00:00 2001\n");
+		rc = split_fmt(in.data, in.len, 0, MBOX_FORMAT_MBOXRD, 100,
+			       &c, NULL);
+		split_fmt(in.data, in.len, 1, MBOX_FORMAT_MBOXRD, 100, &c2,
+			  NULL);
+		ok(rc == 0 && c.n == 3 && same_split(&c, &c2),
+		   "a long held line past the bound: not trusted, any feed");
+		coll_release(&c);
+		coll_release(&c2);
+		rc = split_checked(in.data, in.len, &c, "long held line");
+		ok(rc == 0 && c.n == 2, "within the default bound: trusted");
+		coll_release(&c);
+		buf_release(&in);
+	}
 }
 
 /* ---- corpus ---- */
