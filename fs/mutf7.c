@@ -123,6 +123,18 @@ static void b64_put_unit(struct b64_writer *w, struct buf *out, uint16_t u)
 	w->bits &= (1u << w->nbits) - 1;
 }
 
+/* A code point as one UTF-16 unit or a surrogate pair. */
+static void b64_put_cp(struct b64_writer *w, struct buf *out, uint32_t cp)
+{
+	if (cp < 0x10000) {
+		b64_put_unit(w, out, (uint16_t)cp);
+		return;
+	}
+	cp -= 0x10000;
+	b64_put_unit(w, out, (uint16_t)(SURROGATE_HIGH_FIRST + (cp >> 10)));
+	b64_put_unit(w, out, (uint16_t)(SURROGATE_LOW_FIRST + (cp & 0x3ff)));
+}
+
 static void b64_flush(struct b64_writer *w, struct buf *out)
 {
 	/* The unused low bits of the last character are zero. */
@@ -156,15 +168,7 @@ int mutf7_encode(const char *utf8, size_t len, struct buf *out)
 
 			if (utf8_next(s, len, &i, &cp) < 0 || cp == 0)
 				goto invalid;
-			if (cp < 0x10000) {
-				b64_put_unit(&w, out, (uint16_t)cp);
-			} else {
-				cp -= 0x10000;
-				b64_put_unit(&w, out, (uint16_t)
-					     (SURROGATE_HIGH_FIRST + (cp >> 10)));
-				b64_put_unit(&w, out, (uint16_t)
-					     (SURROGATE_LOW_FIRST + (cp & 0x3ff)));
-			}
+			b64_put_cp(&w, out, cp);
 		}
 		b64_flush(&w, out);
 		buf_putc(out, '-');

@@ -17,7 +17,7 @@
 #define OLD_MAIL_PREFIX	"userdb_mail="
 
 struct passwd_db {
-	struct passwd_entry *entries;	/* file order; name owns the line */
+	struct passwd_entry *entries;	/* file order; name owns memory */
 	size_t count, cap;
 	/* Open addressing, entries index + 1, 0 = free; size a power of 2. */
 	uint32_t *slots;
@@ -28,7 +28,7 @@ struct passwd_db {
 
 	struct buf line;
 	unsigned int lineno;
-	int overlong;		/* discarding the rest of a too long line */
+	int overlong;		/* skipping the rest of a too long line */
 	int failed;		/* -EFBIG once the user limit was passed */
 };
 

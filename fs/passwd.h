@@ -29,11 +29,11 @@
 
 struct buf;
 
-#define PASSWD_MAX_LINE		8192		/* bytes, without newline */
+#define PASSWD_MAX_LINE		8192	/* bytes, without newline */
 #define PASSWD_MAX_USERS	1000000
 #define PASSWD_MAX_NAME		255
-#define PASSWD_MAX_ERRORS	100		/* kept; more are counted */
-#define PASSWD_MAX_FILE		(256u * 1024 * 1024)	/* for rewriting */
+#define PASSWD_MAX_ERRORS	100	/* kept; more are counted */
+#define PASSWD_MAX_FILE		(256u * 1024 * 1024) /* to rewrite */
 #define PASSWD_DEFAULT_SCHEME	"SHA512-CRYPT"
 #define PASSWD_LOCK_TIMEOUT_MS	10000
 #define PASSWD_LOCK_STALE_SECS	60

@@ -535,7 +535,8 @@ static void test_lock(void)
 	waitpid(dead, &status, 0);
 	make_lock(lock_path.data, (long)dead, maildir_hostname(), 0);
 	e.name = "u1";
-	is_int(passwd_add(path.data, &e), 0, "lock of a dead process taken over");
+	is_int(passwd_add(path.data, &e), 0,
+	       "lock of a dead process taken over");
 	ok(stat(lock_path.data, &st) < 0, "lock removed afterwards");
 
 	make_lock(lock_path.data, (long)getpid(), maildir_hostname(), 3600);
