@@ -81,6 +81,8 @@ struct mime_limits {
 };
 
 #define MIME_LIMITS_DEFAULT { 64, 10000, 16384, 8192 }
+/* max_depth is clamped to this. */
+#define MIME_DEPTH_HARD_MAX 250
 
 enum mime_part_flags {
 	/* A multipart with a usable boundary: its children are parts. */
