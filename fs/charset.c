@@ -216,21 +216,28 @@ static bool charset_normalize(const char *charset, char *dst, size_t size)
 	return n > 0;
 }
 
-/* Decides how to convert from `charset`; opens iconv when needed. */
-static enum conv_kind conv_open(const char *charset, iconv_t *cd_r)
+/*
+ * Decides how to convert from `charset`; opens iconv when needed.  Sets
+ * *known_r to false when the name is neither one of ours nor iconv's.
+ */
+static enum conv_kind conv_open(const char *charset, iconv_t *cd_r,
+				bool *known_r)
 {
 	char name[CHARSET_NAME_MAX];
 	const char *iname;
 	size_t i;
 
 	*cd_r = (iconv_t)-1;
+	*known_r = false;
 	if (!charset_normalize(charset, name, sizeof(name)))
 		return CONV_SANITIZE;
 	iname = name;
 	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
 		if (strcmp(aliases[i].name, name) == 0) {
-			if (aliases[i].kind != CONV_ICONV)
+			if (aliases[i].kind != CONV_ICONV) {
+				*known_r = true;
 				return aliases[i].kind;
+			}
 			iname = aliases[i].iconv_name;
 			break;
 		}
@@ -238,27 +245,18 @@ static enum conv_kind conv_open(const char *charset, iconv_t *cd_r)
 	*cd_r = iconv_open("UTF-8", iname);
 	if (*cd_r == (iconv_t)-1)
 		return CONV_SANITIZE;
+	*known_r = true;
 	return CONV_ICONV;
 }
 
 bool charset_is_known(const char *charset)
 {
-	char name[CHARSET_NAME_MAX];
-	enum conv_kind kind;
+	bool known;
 	iconv_t cd;
 
-	kind = conv_open(charset, &cd);
-	if (kind == CONV_ICONV) {
+	if (conv_open(charset, &cd, &known) == CONV_ICONV)
 		iconv_close(cd);
-		return true;
-	}
-	if (kind == CONV_CP1252)
-		return true;
-	/* The sanitizing aliases are known; names iconv refused are not. */
-	if (!charset_normalize(charset, name, sizeof(name)))
-		return false;
-	return strcmp(name, "utf-8") == 0 || strcmp(name, "utf8") == 0 ||
-	       strcmp(name, "us-ascii") == 0 || strcmp(name, "ascii") == 0;
+	return known;
 }
 
 /*
@@ -310,7 +308,8 @@ int charset_to_utf8(const char *charset, const void *data, size_t len,
 	const char *in = data;
 	size_t inlen = len, i;
 	iconv_t cd;
-	enum conv_kind kind = conv_open(charset, &cd);
+	bool known;
+	enum conv_kind kind = conv_open(charset, &cd, &known);
 
 	switch (kind) {
 	case CONV_CP1252:
@@ -327,7 +326,7 @@ int charset_to_utf8(const char *charset, const void *data, size_t len,
 		break;
 	}
 	charset_utf8_sanitize(data, len, out);
-	return charset_is_known(charset) ? 0 : 1;
+	return known ? 0 : 1;
 }
 
 struct charset_conv {
@@ -340,8 +339,9 @@ struct charset_conv {
 struct charset_conv *charset_conv_new(const char *charset)
 {
 	struct charset_conv *conv = xcalloc(1, sizeof(*conv));
+	bool known;
 
-	conv->kind = conv_open(charset, &conv->cd);
+	conv->kind = conv_open(charset, &conv->cd, &known);
 	return conv;
 }
 

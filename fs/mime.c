@@ -416,6 +416,9 @@ struct mime_parser *mime_parser_new(const struct mime_limits *limits)
 	mp->lim = limits != NULL ? *limits : defaults;
 	if (mp->lim.max_parts == 0)
 		mp->lim.max_parts = 1;
+	/* Section numbers are built on the stack for up to 256 levels. */
+	if (mp->lim.max_depth > MIME_DEPTH_HARD_MAX)
+		mp->lim.max_depth = MIME_DEPTH_HARD_MAX;
 	mp->cap = mp->lim.max_boundary + BOUNDARY_LINE_SLACK;
 	buf_init(&mp->lb);
 	for (i = 0; i < F_COUNT; i++)

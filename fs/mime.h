@@ -32,6 +32,24 @@
  * boundaries, a missing closing boundary, text before the first boundary
  * (preamble) and after the last (epilogue) are all accepted; the
  * preamble and epilogue belong to the multipart's body only.
+ *
+ * Memory.  The parser holds one line of at most max_boundary + 80 bytes,
+ * one header field of at most max_header_value bytes, and the tree.  The
+ * tree keeps per part only the Content-* fields, each capped, so it grows
+ * with the number of parts (capped by max_parts), never with body sizes.
+ *
+ * The envelope of an embedded message (for IMAP ENVELOPE inside
+ * BODYSTRUCTURE) is not kept in the tree: read its header bytes, from
+ * hdr_offset to body_offset, with message_summary_parse().
+ *
+ * Deliberate deviations, and why:
+ *  - A bare CR does not end a line (see header.h).
+ *  - A line longer than max_boundary + 80 bytes is never a boundary line,
+ *    so the line buffer stays bounded.
+ *  - When a Content-* field occurs twice, the first one counts, as for the
+ *    summary fields; RFC 2045 leaves this undefined.
+ *  - A message/rfc822 part encoded in base64 or quoted-printable (which
+ *    RFC 2046 forbids) is kept opaque rather than decoded and parsed.
  */
 
 #include <stdbool.h>
@@ -63,6 +81,8 @@ struct mime_limits {
 };
 
 #define MIME_LIMITS_DEFAULT { 64, 10000, 16384, 8192 }
+/* max_depth is clamped to this. */
+#define MIME_DEPTH_HARD_MAX 250
 
 enum mime_part_flags {
 	/* A multipart with a usable boundary: its children are parts. */
