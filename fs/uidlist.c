@@ -188,6 +188,14 @@ static bool keep_nonzero(uint32_t uid, void *ctx)
 	return uid != 0;
 }
 
+void uidlist_parse_end(struct uidlist *ul)
+{
+	/* Records replaced by a later line for the same file were marked
+	 * with UID 0; drop them in one pass. */
+	if (ul->need_rewrite)
+		uidlist_filter(ul, keep_nonzero, NULL);
+}
+
 /* Reads lines from fd starting at the current offset.  `first` says the
  * first line is the header. */
 static int read_lines(struct uidlist *ul, int fd, bool first, off_t *end_r)
@@ -274,8 +282,8 @@ int uidlist_refresh(struct uidlist *ul)
 		close(fd);
 		return 0;
 	}
-	if (ul->exists && st.st_ino == ul->ino && st.st_dev == ul->dev &&
-	    st.st_size > ul->size) {
+	if (ul->exists && ul->size > 0 && st.st_ino == ul->ino &&
+	    st.st_dev == ul->dev && st.st_size > ul->size) {
 		/* Same file, grown: only new lines were appended. */
 		lseek(fd, ul->size, SEEK_SET);
 		ret = read_lines(ul, fd, false, &end);
@@ -295,8 +303,7 @@ int uidlist_refresh(struct uidlist *ul)
 	close(fd);
 	if (ret < 0 && ret != -EINVAL)
 		return ret;
-	if (ul->need_rewrite)
-		uidlist_filter(ul, keep_nonzero, NULL);
+	uidlist_parse_end(ul);
 	ul->exists = true;
 	ul->dev = st.st_dev;
 	ul->ino = st.st_ino;

@@ -96,7 +96,9 @@ int uidlist_write(struct uidlist *ul, bool force_rewrite);
 /* Parses one header line (without the newline) into ul.  Exposed for the
  * fuzz target. */
 int uidlist_parse_header(struct uidlist *ul, const char *line);
-/* Parses one record line into ul; -EINVAL for a broken line. */
+/* Parses one record line into ul; -EINVAL for a broken line.  After the
+ * last line, uidlist_parse_end() must be called before ul is used. */
 int uidlist_parse_record(struct uidlist *ul, const char *line);
+void uidlist_parse_end(struct uidlist *ul);
 
 #endif

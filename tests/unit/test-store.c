@@ -152,6 +152,29 @@ static void test_uidlist(void)
 	uidlist_release(&ul);
 	uidlist_release(&ul2);
 
+	/* A file that grows one byte at a time (a writer appending while we
+	 * read) gives the same records as reading it whole. */
+	static const char grown[] = "3 V99 N1 G0123456789abcdef0123456789abcdef\n"
+				    "1 :one\n" "2 W7 :two\n" "5 :five\n";
+	int gfd = open(path.data, O_WRONLY | O_TRUNC | O_CREAT, 0600);
+	uidlist_init(&ul, dir.data);
+	size_t gi;
+	bool stayed_sane = true;
+	for (gi = 0; gi < sizeof(grown) - 1; gi++) {
+		if (write(gfd, grown + gi, 1) != 1)
+			break;
+		uidlist_refresh(&ul);
+		if (ul.count > 3)
+			stayed_sane = false;
+	}
+	close(gfd);
+	uidlist_refresh(&ul);
+	ok(stayed_sane && ul.count == 3 && ul.uidvalidity == 99 &&
+	   ul.next_uid == 6 && !ul.broken &&
+	   strcmp(uidlist_find_uid(&ul, 2)->base, "two") == 0,
+	   "reading a uidlist as it grows byte by byte gives the whole file");
+	uidlist_release(&ul);
+
 	/* Damage: a broken line is skipped and flagged, never fatal. */
 	static const char broken[] = "3 V7 N3 G00000000000000000000000000000000\n"
 				     "1 :a\n" "garbage\n" "2 :b\n";
