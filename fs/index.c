@@ -91,6 +91,38 @@ static uint64_t modseq_floor(struct folder *f)
 	return floor;
 }
 
+/*
+ * The uidlist was replaced by someone who did not update this index: a
+ * restore from a backup, or another program rewriting it.  Flags in the
+ * index may then be older than what clients have seen, so every message
+ * gets a MODSEQ above anything handed out before, and the change log
+ * restarts there: clients asking for changes since an older MODSEQ are
+ * told to compare everything.  The data derived from message contents
+ * (sizes, GUIDs, headers) stays valid and is kept.
+ */
+static void modseq_reset(struct folder *f)
+{
+	struct buf path = BUF_INIT;
+	char line[64];
+	uint64_t floor = modseq_floor(f);
+	uint64_t clock = (uint64_t)time(NULL) << 16;
+	size_t i;
+
+	if (floor < f->highest_modseq)
+		floor = f->highest_modseq;
+	if (floor < clock)
+		floor = clock;
+	f->highest_modseq = floor + 1;
+	for (i = 0; i < f->count; i++)
+		f->msgs[i].modseq = f->highest_modseq;
+	path_of(f, CHANGES_NAME, &path);
+	if (xsnprintf(line, sizeof(line), "%llu 0 R\n",
+		      (unsigned long long)f->highest_modseq) == 0)
+		write_file_atomic(path.data, line, strlen(line), 0600);
+	buf_release(&path);
+	f->index_dirty = true;
+}
+
 int index_load(struct folder *f)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
@@ -154,6 +186,8 @@ int index_load(struct folder *f)
 	f->index_ul_ino = h.uidlist_ino;
 	f->index_ul_size = h.uidlist_size;
 	buf_release(&data);
+	if (f->uidlist.exists && h.uidlist_ino != (uint64_t)f->uidlist.ino)
+		modseq_reset(f);
 	return 1;
 rebuild:
 	buf_release(&data);

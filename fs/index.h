@@ -14,7 +14,8 @@
  * fails its checksum or does not match the uidlist is ignored and rebuilt.
  *
  * mailtree.changes is an append-only log of "<modseq> <uid> <what>" lines
- * (A appended, F flags changed, E expunged) from which a frontend learns
+ * (A appended, F flags changed, E expunged, R reset: nothing before this
+ * line is known) from which a frontend learns
  * what changed since a MODSEQ (CONDSTORE/QRESYNC, IDLE).  Its first line
  * says the lowest MODSEQ it is complete from.
  *
