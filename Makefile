@@ -3,7 +3,8 @@
 #   make            build everything into $(O) (default build/)
 #   make run        install dependencies if missing, build, set up the demo store
 #   make test       install dependencies if missing, build, run every test tier
-#   make check-asan the same tests on an ASan+UBSan build (in build-asan/)
+#                   on the normal build and on an ASan+UBSan build (build-asan/)
+#   make check-asan the tests on the ASan+UBSan build only
 #   make fuzz       build libFuzzer targets with clang (build-fuzz/)
 #   make bench      benchmarks against the peer (Dovecot)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -83,9 +84,11 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo $(O)
 
+# The suite runs twice: on the normal build and on an ASan+UBSan build.
 test: deps
 	@$(MAKE) --no-print-directory tests-build
-	@tests/run-tests $(O)
+	@$(MAKE) --no-print-directory O=build-asan SAN=1 tests-build
+	@tests/run-tests $(O) build-asan
 
 check-asan: deps
 	@$(MAKE) --no-print-directory O=build-asan SAN=1 tests-build
