@@ -55,28 +55,40 @@ all: $(PROGS)
 deps:
 	@tools/install-deps --check || tools/install-deps
 
+# Quiet by default; `make V=1` prints the full commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
 
 $(O)/mailtree: $(TOOL_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
 
 $(O)/tests/test-%: $(O)/tests/unit/test-%.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # Fuzz targets are also built with an ordinary main() that replays files,
 # so the test suite runs every target over the corpus without clang.
 $(O)/tests/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o $(LIB) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o $(LIB) $(PKG_LIBS)
 
 $(O)/tests/fuzz/driver.o: tests/fuzz/driver.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tests-build: $(PROGS) $(UNIT_BIN) $(FUZZ_BIN)
 

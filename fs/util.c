@@ -230,7 +230,19 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 		ret = -errno;
 		goto out;
 	}
-	ret = write_full(fd, data, len);
+	/* A replaced file keeps its owner and mode: root editing a file that
+	 * belongs to the mail user must not take it away from that user. */
+	struct stat old;
+	ret = 0;
+	if (stat(path, &old) == 0) {
+		if (fchmod(fd, old.st_mode & 07777) < 0)
+			ret = -errno;
+		if (ret == 0 && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
+		    fchown(fd, old.st_uid, old.st_gid) < 0 && errno != EPERM)
+			ret = -errno;
+	}
+	if (ret == 0)
+		ret = write_full(fd, data, len);
 	if (ret == 0 && fsync(fd) < 0)
 		ret = -errno;
 	if (close(fd) < 0 && ret == 0)

@@ -47,7 +47,8 @@ int read_full(int fd, void *data, size_t len, size_t *got_r);
 /* fsync() the directory that holds a name, so a rename or create in it is
  * durable. */
 int fsync_dir(const char *dir);
-/* Writes a small file atomically: temp file, fsync, rename, fsync dir. */
+/* Writes a small file atomically: temp file, fsync, rename, fsync dir.
+ * An existing file's owner and mode are kept (`mode` is for new files). */
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode);
 /* Reads a whole small file (at most `max` bytes, else -EFBIG). */

@@ -66,7 +66,11 @@ mt folder delete alice INBOX 2>/dev/null; is "INBOX cannot be deleted" $? 65
 ok "delete -r" mt folder delete alice -r Work
 ok "folder and child gone" sh -c "! mt folder list alice | grep -q Work"
 ok "stats" sh -c "mt stats | grep -qx 'users 2'"
+chmod 640 "$MAILTREE_STORE/passwd"
+if [ "$(id -u)" = 0 ]; then chown 1:1 "$MAILTREE_STORE/passwd"; fi
+owner=$(stat -c %u:%g "$MAILTREE_STORE/passwd")
 ok "user passwd" mt user passwd -p newpw alice
+is "rewriting passwd keeps its owner and mode" "$(stat -c %u:%g:%a "$MAILTREE_STORE/passwd")" "$owner:640"
 ok "user del keeps mail" sh -c "mt user del bob && test -d '$MAILTREE_STORE/mail/bob'"
 mt frobnicate >/dev/null 2>&1; is "unknown verb: EX_USAGE" $? 64
 for v in init user folder deliver message stats; do
