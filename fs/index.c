@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "folder.h"
 #include "index.h"
-#include "message-headers.h"
+#include "message-summary.h"
 #include "util.h"
 
 #define INDEX_MAGIC "MTIDX\0\0\1"
@@ -271,10 +271,50 @@ out:
 	return ret;
 }
 
+/* Keeps the index_cached_headers[] fields as "Name: value" lines. */
+static int cache_headers(int fd, struct message *m)
+{
+	struct message_summary sum;
+	struct buf out = BUF_INIT;
+	size_t i;
+	int ret;
+
+	ret = message_summary_read_fd(fd, 0, &sum);
+	const char *values[] = {
+		sum.subject, sum.from, sum.sender, sum.reply_to, sum.to, sum.cc,
+		sum.bcc, sum.date, sum.message_id, sum.in_reply_to,
+		sum.references,
+	};
+	for (i = 0; ret == 0 && i < ARRAY_SIZE(values); i++) {
+		size_t len, start;
+
+		if (values[i] == NULL)
+			continue;
+		len = strlen(values[i]);
+		if (len > INDEX_MAX_HEADER_VALUE)
+			len = INDEX_MAX_HEADER_VALUE;
+		buf_printf(&out, "%s: ", index_cached_headers[i]);
+		start = out.len;
+		buf_append(&out, values[i], len);
+		/* One field a line: stray line breaks become spaces. */
+		for (; start < out.len; start++)
+			if (out.data[start] == '\r' || out.data[start] == '\n')
+				out.data[start] = ' ';
+		buf_putc(&out, '\n');
+	}
+	message_summary_release(&sum);
+	free(m->headers);
+	m->headers = NULL;
+	m->headers_len = (uint32_t)out.len;
+	if (out.len > 0)
+		m->headers = buf_detach(&out);
+	buf_release(&out);
+	return ret;
+}
+
 int index_read_message(struct folder *f, struct message *m)
 {
 	struct buf path = BUF_INIT;
-	struct message_headers_ctx hc;
 	XXH3_state_t *xs;
 	XXH128_hash_t h;
 	char chunk[65536];
@@ -299,7 +339,6 @@ int index_read_message(struct folder *f, struct message *m)
 	if (xs == NULL)
 		fatal("out of memory");
 	XXH3_128bits_reset(xs);
-	message_headers_init(&hc, index_cached_headers, INDEX_MAX_HEADER_VALUE);
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk)), i;
 
@@ -312,7 +351,6 @@ int index_read_message(struct folder *f, struct message *m)
 		if (n == 0)
 			break;
 		XXH3_128bits_update(xs, chunk, (size_t)n);
-		message_headers_feed(&hc, chunk, (size_t)n);
 		/* The IMAP size counts every line ending as CRLF. */
 		for (i = 0; i < n; i++) {
 			if (chunk[i] == '\n' && prev != '\r')
@@ -321,17 +359,15 @@ int index_read_message(struct folder *f, struct message *m)
 		}
 		total += (uint64_t)n;
 	}
-	close(fd);
 	if (ret == 0) {
 		m->size = total;
 		m->vsize = total + bare_lf;
 		h = XXH3_128bits_digest(xs);
 		XXH128_canonicalFromHash((XXH128_canonical_t *)m->guid, h);
-		free(m->headers);
-		m->headers = message_headers_finish(&hc, &m->headers_len);
-	} else {
-		message_headers_release(&hc);
+		/* The header block is still in the page cache. */
+		ret = cache_headers(fd, m);
 	}
+	close(fd);
 	XXH3_freeState(xs);
 	return ret;
 }
