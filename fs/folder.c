@@ -555,11 +555,16 @@ const char *folder_keyword_name(const struct folder *f, int idx)
 	return idx >= 0 && idx < KEYWORDS_MAX ? f->keywords.names[idx] : NULL;
 }
 
-int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
-		     uint32_t keywords)
+/*
+ * Runs op on a message under the folder lock, with the view synced first.
+ * When op finds the file gone (-ENOENT: another program renamed it for a
+ * flag change between our scan and op), the folder is rescanned and op
+ * runs once more.  Returns -ENOENT when the message no longer exists.
+ */
+static int with_message(struct folder *f, uint32_t uid,
+			int (*op)(struct folder *, struct message *, void *),
+			void *ctx)
 {
-	struct buf from = BUF_INIT, to = BUF_INIT, name = BUF_INIT;
-	struct maildir_name mn;
 	struct message *m;
 	int attempt, ret;
 
@@ -575,70 +580,72 @@ int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
 			ret = -ENOENT;
 			break;
 		}
-		flags &= MFLAG_ALL;
-		if (m->flags == flags && m->keywords == keywords && !m->in_new) {
-			ret = 0;
+		ret = op(f, m, ctx);
+		if (ret != -ENOENT)
 			break;
-		}
-		maildir_name_parse(m->name, &mn);
-		buf_reset(&name);
-		buf_append(&name, m->name, m->base_len);
-		maildir_name_info(&name, flags, keywords, mn.extra);
-		folder_msg_path(f, m, &from);
-		buf_reset(&to);
-		buf_printf(&to, "%s/cur/%s", f->dir, name.data);
-		if (rename(from.data, to.data) < 0) {
-			ret = -errno;
-			if (ret == -ENOENT)
-				continue;	/* renamed by someone: resync */
-			break;
-		}
+	}
+	folder_unlock(f);
+	return ret;
+}
+
+struct new_flags {
+	uint32_t flags, keywords;
+};
+
+static int set_flags_op(struct folder *f, struct message *m, void *ctx)
+{
+	const struct new_flags *nf = ctx;
+	struct buf from = BUF_INIT, to = BUF_INIT, name = BUF_INIT;
+	struct maildir_name mn;
+	int ret = 0;
+
+	if (m->flags == nf->flags && m->keywords == nf->keywords && !m->in_new)
+		return 0;
+	maildir_name_parse(m->name, &mn);
+	buf_append(&name, m->name, m->base_len);
+	maildir_name_info(&name, nf->flags, nf->keywords, mn.extra);
+	folder_msg_path(f, m, &from);
+	buf_printf(&to, "%s/cur/%s", f->dir, name.data);
+	if (rename(from.data, to.data) < 0) {
+		ret = -errno;
+	} else {
 		free(m->name);
 		m->name = buf_detach(&name);
 		m->in_new = false;
-		if (m->flags != flags || m->keywords != keywords) {
-			m->flags = flags;
-			m->keywords = keywords;
+		if (m->flags != nf->flags || m->keywords != nf->keywords) {
+			m->flags = nf->flags;
+			m->keywords = nf->keywords;
 			m->modseq = ++f->highest_modseq;
-			changes_append(f, m->modseq, uid, CHANGE_FLAGS);
+			changes_append(f, m->modseq, m->uid, CHANGE_FLAGS);
 		}
 		f->index_dirty = true;
-		ret = 0;
-		break;
 	}
-	folder_unlock(f);
 	buf_release(&from);
 	buf_release(&to);
 	buf_release(&name);
 	return ret;
 }
 
-int folder_expunge(struct folder *f, uint32_t uid)
+int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
+		     uint32_t keywords)
+{
+	struct new_flags nf = { flags & MFLAG_ALL, keywords };
+
+	return with_message(f, uid, set_flags_op, &nf);
+}
+
+static int expunge_op(struct folder *f, struct message *m, void *ctx)
 {
 	struct buf path = BUF_INIT;
-	struct message *m;
-	int attempt, ret;
+	uint32_t uid = m->uid;
 	size_t i;
+	int ret = 0;
 
-	ret = folder_lock(f);
-	if (ret < 0)
-		return ret;
-	for (attempt = 0; attempt < 2; attempt++) {
-		ret = sync_locked(f, attempt > 0);
-		if (ret < 0)
-			break;
-		m = folder_find_uid(f, uid);
-		if (m == NULL) {
-			ret = -ENOENT;
-			break;
-		}
-		folder_msg_path(f, m, &path);
-		if (unlink(path.data) < 0) {
-			ret = -errno;
-			if (ret == -ENOENT)
-				continue;
-			break;
-		}
+	(void)ctx;
+	folder_msg_path(f, m, &path);
+	if (unlink(path.data) < 0) {
+		ret = -errno;
+	} else {
 		i = (size_t)(m - f->msgs);
 		message_release(m);
 		memmove(&f->msgs[i], &f->msgs[i + 1],
@@ -646,12 +653,14 @@ int folder_expunge(struct folder *f, uint32_t uid)
 		f->count--;
 		changes_append(f, ++f->highest_modseq, uid, CHANGE_EXPUNGE);
 		f->index_dirty = true;
-		ret = 0;
-		break;
 	}
-	folder_unlock(f);
 	buf_release(&path);
 	return ret;
+}
+
+int folder_expunge(struct folder *f, uint32_t uid)
+{
+	return with_message(f, uid, expunge_op, NULL);
 }
 
 /* Copies a file's bytes when a hard link is not possible. */
