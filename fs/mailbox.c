@@ -413,6 +413,20 @@ int mailbox_folder_delete(struct mailbox *mbox, const char *name,
 	return for_folder_and_children(mbox, name, children, delete_one, NULL);
 }
 
+static bool subscribed(const struct mailbox *mbox, const char *name)
+{
+	char **names;
+	size_t i, n;
+	bool found = false;
+
+	if (mailbox_subscriptions(mbox, &names, &n) < 0)
+		return false;
+	for (i = 0; i < n && !found; i++)
+		found = strcmp(names[i], name) == 0;
+	mailbox_list_free(names, n);
+	return found;
+}
+
 struct rename_ctx {
 	const char *to;
 };
@@ -430,7 +444,8 @@ static int rename_one(struct mailbox *mbox, const char *name,
 		ret = mailbox_folder_dir(mbox, newname.data, &to);
 	if (ret == 0 && rename(from.data, to.data) < 0)
 		ret = -errno;
-	if (ret == 0) {
+	/* The subscription moves along, if there was one. */
+	if (ret == 0 && subscribed(mbox, name)) {
 		mailbox_subscribe(mbox, name, false);
 		mailbox_subscribe(mbox, newname.data, true);
 	}
@@ -460,6 +475,18 @@ int mailbox_folder_rename(struct mailbox *mbox, const char *from,
 	/* A folder cannot move below itself. */
 	if (strncmp(to, from, flen) == 0 && to[flen] == '/')
 		return -EINVAL;
+	/* As with CREATE, RFC 3501 asks RENAME to make missing parents. */
+	const char *slash = strrchr(to, '/');
+	if (slash != NULL) {
+		char *parent = xstrndup(to, (size_t)(slash - to));
+		if (!mailbox_folder_exists(mbox, parent) &&
+		    !is_inbox(parent, strlen(parent)))
+			ret = mailbox_folder_create(mbox, parent);
+		free(parent);
+		if (ret < 0 && ret != -EEXIST)
+			return ret;
+		ret = 0;
+	}
 	ret = for_folder_and_children(mbox, from, true, rename_one, &rc);
 	if (ret == 0)
 		ret = fsync_dir(mbox->root);

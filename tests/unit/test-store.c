@@ -319,6 +319,8 @@ static void test_mailbox(void)
 	ok(mailbox_folder_rename(mbox, "Archive", "Old") == 0, "rename with children");
 	ok(mailbox_folder_exists(mbox, "Old/2024") && !mailbox_folder_exists(mbox, "Archive/2024"),
 	   "the child moved along");
+	ok(mailbox_folder_rename(mbox, "Entwürfe", "Neu/Entwürfe") == 0 &&
+	   mailbox_folder_exists(mbox, "Neu"), "rename creates missing parents");
 	ok(mailbox_folder_delete(mbox, "Old", true) == 0 &&
 	   !mailbox_folder_exists(mbox, "Old/2024"), "delete with children");
 	is_int(mailbox_folder_delete(mbox, "INBOX", false), -EPERM, "INBOX stays");
