@@ -6,6 +6,7 @@
 # auth service), both as an unprivileged user, since Dovecot refuses mail
 # access as root.  Dovecot's own index files live outside the store, so
 # only the shared files carry state between the two.
+# shellcheck disable=SC2016  # $Work, $Dovecot are IMAP keywords, not variables
 . "$(dirname "$0")/lib.sh"
 
 RUN_AS=mailtreetest
