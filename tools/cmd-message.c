@@ -21,8 +21,14 @@ static const struct {
 } system_flags[] = {
 	{ "\\Answered", MFLAG_ANSWERED }, { "\\Flagged", MFLAG_FLAGGED },
 	{ "\\Deleted", MFLAG_DELETED }, { "\\Seen", MFLAG_SEEN },
-	{ "\\Draft", MFLAG_DRAFT }, { "$Forwarded", MFLAG_PASSED },
+	{ "\\Draft", MFLAG_DRAFT },
 };
+
+/* $Forwarded is a keyword, stored as a keyword letter as Dovecot stores
+ * it.  The Maildir letter P ("passed") means the same; Dovecot ignores it,
+ * so it is shown as $Forwarded and cleared along with the keyword, but
+ * never set. */
+#define FORWARDED "$Forwarded"
 
 static void print_flags(const struct folder *f, const struct message *m)
 {
@@ -35,13 +41,17 @@ static void print_flags(const struct folder *f, const struct message *m)
 			sep = " ";
 		}
 	}
+	bool forwarded = false;
 	for (i = 0; i < KEYWORDS_MAX; i++) {
 		const char *kw = folder_keyword_name(f, (int)i);
 		if ((m->keywords & (1u << i)) && kw != NULL) {
 			printf("%s%s", sep, kw);
 			sep = " ";
+			forwarded |= strcasecmp(kw, FORWARDED) == 0;
 		}
 	}
+	if ((m->flags & MFLAG_PASSED) && !forwarded)
+		printf("%s" FORWARDED, sep);
 }
 
 static int list(struct folder *f)
@@ -92,6 +102,8 @@ static int apply_flag(struct folder *f, const char *spec, uint32_t *flags,
 			return EX_OK;
 		}
 	}
+	if (!add && strcasecmp(name, FORWARDED) == 0)
+		*flags &= ~(uint32_t)MFLAG_PASSED;
 	if (name[0] == '\\' || !keyword_name_valid(name)) {
 		log_error("\"%s\" is not a flag or keyword", name);
 		return EX_USAGE;
@@ -201,8 +213,8 @@ const struct cmd cmd_message = {
 	"       mailtree message expunge USER FOLDER UID...\n"
 	"       mailtree message copy|move USER FOLDER UID DEST-FOLDER\n"
 	"list prints UID, size, internal date, flags and subject, one message\n"
-	"a line.  FLAG is \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft,\n"
-	"$Forwarded or a keyword; + (default) sets it, - clears it.  copy and\n"
-	"move print the new UID.\n",
+	"a line.  FLAG is \\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft\n"
+	"or a keyword such as $Forwarded or $Junk; + (default) sets it, - clears\n"
+	"it.  copy and move print the new UID.\n",
 	run,
 };

@@ -345,6 +345,15 @@ kill "$sleeper" 2>/dev/null
 wait "$sleeper" 2>/dev/null
 sleeper=
 is "... with the next UID, which Dovecot sees" "$(dv_uids INBOX | awk '{print $NF}')" 64
+# $Forwarded is a keyword on both sides (Dovecot ignores the Maildir P).
+ok "mailtree sets \$Forwarded on 64" mtu message flag alice INBOX 64 '$Forwarded'
+ok "Dovecot sees \$Forwarded" sh -c "doveadm -c '$CONF' -f tab fetch -u alice flags mailbox INBOX uid 64 | grep -q 'Forwarded'"
+ok "Dovecot clears it" dv flags remove -u alice '$Forwarded' mailbox INBOX uid 64
+is "mailtree sees it cleared" "$(mtu message list alice INBOX | awk -F'\t' '$1 == 64 {print $4}')" "()"
+ok "Dovecot sets \$Forwarded on 63" dv flags add -u alice '$Forwarded' mailbox INBOX uid 63
+ok "mailtree clears it" mtu message flag alice INBOX 63 -'$Forwarded'
+is "Dovecot sees it cleared" "$(dv -f tab fetch -u alice flags mailbox INBOX uid 63 | tail -n +2 | grep -c Forwarded)" 0
+
 # Dovecot complains in its log about anything it finds inconsistent
 # (a changed UIDVALIDITY, a broken dovecot-uidlist, a lost file).
 is "Dovecot logged no errors or warnings" \
