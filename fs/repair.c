@@ -305,13 +305,16 @@ int repair_mailbox(struct repair *r, const char *root)
 		if (ret == 0)
 			ret = err;
 	}
+	r->mailbox_root = root;
 	err = repair_folder(r, root, "INBOX", false);
 	if (ret == 0)
 		ret = err;
 	d = opendir(root);
 	if (d == NULL) {
+		err = -errno;
+		r->mailbox_root = NULL;
 		buf_release(&p);
-		return ret ? ret : -errno;
+		return ret ? ret : err;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
@@ -348,6 +351,7 @@ int repair_mailbox(struct repair *r, const char *root)
 		free(ents[i]);
 	}
 	free(ents);
+	r->mailbox_root = NULL;
 	buf_release(&p);
 	buf_release(&name);
 	return ret;

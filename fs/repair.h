@@ -48,6 +48,9 @@ struct repair {
 	void (*note)(void *ctx, const char *folder, enum repair_note kind,
 		     const char *msg);
 	void *ctx;
+	/* The mailbox being checked, set by repair_mailbox(): where a
+	 * new UIDVALIDITY is recorded (see mailbox.c). */
+	const char *mailbox_root;
 	unsigned long problems;	/* REPAIR_PROBLEM notes so far */
 	unsigned long fixed;	/* REPAIR_FIXED notes so far */
 };
