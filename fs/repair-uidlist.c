@@ -154,7 +154,8 @@ void repair_uidlist_finish(struct repair_uidlist *ru)
 	}
 	strmap_release(&by_base);
 	/* The same UID for two names: the first line keeps it. */
-	qsort(ru->recs, ru->count, sizeof(*ru->recs), cmp_rec);
+	if (ru->count > 0)
+		qsort(ru->recs, ru->count, sizeof(*ru->recs), cmp_rec);
 	for (i = 0; i < ru->count; i++) {
 		if (ru->recs[i].dropped)
 			continue;
