@@ -123,6 +123,36 @@ static void modseq_reset(struct folder *f)
 	f->index_dirty = true;
 }
 
+/* Checks that `data` is a whole, undamaged index file and copies its
+ * header to *h_r.  Returns 0 or -EINVAL. */
+static int index_validate(const struct buf *data, struct index_header *h_r)
+{
+	const struct index_record *recs;
+	struct index_header h;
+	size_t i;
+
+	if (data->len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, data->data, sizeof(h));
+	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0 ||
+	    h.count > (data->len - sizeof(h)) / sizeof(struct index_record) ||
+	    sizeof(h) + h.count * sizeof(struct index_record) + h.strings_len !=
+		    data->len ||
+	    XXH3_64bits(data->data + sizeof(h), data->len - sizeof(h)) !=
+		    h.checksum)
+		return -EINVAL;
+	recs = (const struct index_record *)(data->data + sizeof(h));
+	for (i = 0; i < h.count; i++) {
+		if ((uint64_t)recs[i].name_off + recs[i].name_len > h.strings_len ||
+		    (uint64_t)recs[i].hdr_off + recs[i].hdr_len > h.strings_len ||
+		    recs[i].name_len == 0 || recs[i].base_len > recs[i].name_len ||
+		    (i > 0 && recs[i].uid <= recs[i - 1].uid))
+			return -EINVAL;
+	}
+	*h_r = h;
+	return 0;
+}
+
 int index_load(struct folder *f)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
@@ -135,26 +165,11 @@ int index_load(struct folder *f)
 	path_of(f, INDEX_NAME, &path);
 	ret = read_file_small(path.data, INDEX_MAX_SIZE, &data);
 	buf_release(&path);
-	if (ret < 0 || data.len < sizeof(h))
-		goto rebuild;
-	memcpy(&h, data.data, sizeof(h));
-	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0 ||
-	    h.uidvalidity != f->uidlist.uidvalidity ||
-	    h.count > (data.len - sizeof(h)) / sizeof(struct index_record) ||
-	    sizeof(h) + h.count * sizeof(struct index_record) + h.strings_len !=
-		    data.len ||
-	    XXH3_64bits(data.data + sizeof(h), data.len - sizeof(h)) !=
-		    h.checksum)
+	if (ret < 0 || index_validate(&data, &h) < 0 ||
+	    h.uidvalidity != f->uidlist.uidvalidity)
 		goto rebuild;
 	recs = (const struct index_record *)(data.data + sizeof(h));
 	strings = data.data + sizeof(h) + h.count * sizeof(*recs);
-	for (i = 0; i < h.count; i++) {
-		if ((uint64_t)recs[i].name_off + recs[i].name_len > h.strings_len ||
-		    (uint64_t)recs[i].hdr_off + recs[i].hdr_len > h.strings_len ||
-		    recs[i].name_len == 0 || recs[i].base_len > recs[i].name_len ||
-		    (i > 0 && recs[i].uid <= recs[i - 1].uid))
-			goto rebuild;
-	}
 	f->msgs = xcalloc(h.count ? h.count : 1, sizeof(*f->msgs));
 	f->cap = h.count ? h.count : 1;
 	for (i = 0; i < h.count; i++) {
@@ -193,6 +208,55 @@ rebuild:
 	buf_release(&data);
 	f->highest_modseq = modseq_floor(f);
 	return 0;
+}
+
+int index_read_summary(const char *dir, struct index_summary *sum_r)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	const struct index_record *recs;
+	struct index_header h;
+	const char *strings;
+	size_t i;
+	int ret;
+
+	memset(sum_r, 0, sizeof(*sum_r));
+	buf_printf(&path, "%s/" INDEX_NAME, dir);
+	ret = read_file_small(path.data, INDEX_MAX_SIZE, &data);
+	buf_release(&path);
+	if (ret == -EFBIG)
+		ret = -EINVAL;
+	if (ret == 0)
+		ret = index_validate(&data, &h);
+	if (ret < 0) {
+		buf_release(&data);
+		return ret;
+	}
+	recs = (const struct index_record *)(data.data + sizeof(h));
+	strings = data.data + sizeof(h) + h.count * sizeof(*recs);
+	sum_r->uidvalidity = h.uidvalidity;
+	sum_r->next_uid = h.next_uid;
+	sum_r->highest_modseq = h.highest_modseq;
+	sum_r->count = (size_t)h.count;
+	sum_r->entries = xcalloc(h.count ? h.count : 1,
+				 sizeof(*sum_r->entries));
+	for (i = 0; i < h.count; i++) {
+		sum_r->entries[i].uid = recs[i].uid;
+		sum_r->entries[i].base_len = recs[i].base_len;
+		sum_r->entries[i].name = xstrndup(strings + recs[i].name_off,
+						  recs[i].name_len);
+	}
+	buf_release(&data);
+	return 0;
+}
+
+void index_summary_release(struct index_summary *sum)
+{
+	size_t i;
+
+	for (i = 0; i < sum->count; i++)
+		free(sum->entries[i].name);
+	free(sum->entries);
+	memset(sum, 0, sizeof(*sum));
 }
 
 int index_save(struct folder *f)

@@ -25,6 +25,7 @@
  * Functions return 0 or a negative errno.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct folder;
@@ -41,6 +42,27 @@ extern const char *const index_cached_headers[];
  * when there is none or it does not fit the uidlist (rebuild needed). */
 int index_load(struct folder *f);
 int index_save(struct folder *f);
+
+/* What a folder's mailtree.index says, read without a struct folder: the
+ * UIDVALIDITY and next UID it was made with, and each message's UID and
+ * file name.  For check and repair, which must not trust or change the
+ * uidlist while they read. */
+struct index_entry {
+	uint32_t uid;
+	uint32_t base_len;	/* bytes of name that form the base name */
+	char *name;		/* file name as of the index's last scan */
+};
+struct index_summary {
+	uint32_t uidvalidity;
+	uint32_t next_uid;
+	uint64_t highest_modseq;
+	struct index_entry *entries;	/* sorted by UID */
+	size_t count;
+};
+/* Returns 0, -ENOENT when there is no index, -EINVAL when it is damaged
+ * (bad magic, size, checksum or records), or another negative errno. */
+int index_read_summary(const char *dir, struct index_summary *sum_r);
+void index_summary_release(struct index_summary *sum);
 
 /* Fills size, vsize, GUID and cached headers of a message from its file. */
 int index_read_message(struct folder *f, struct message *m);
