@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 struct folder;
+struct message;
 struct buf;
 
 #define INDEX_NAME "mailtree.index"

@@ -59,7 +59,7 @@ void mailbox_free(struct mailbox **mbox)
  * the same second still gets a new one (RFC 3501 2.3.1.1).  The last value
  * is kept in hex in "dovecot-uidvalidity", the file Dovecot uses for this.
  */
-static int next_uidvalidity(const char *root, uint32_t *uidv_r)
+int mailbox_next_uidvalidity(const char *root, uint32_t *uidv_r)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
 	struct dotlock lock;
@@ -90,7 +90,7 @@ static int init_folder(const char *root, const char *dir)
 	uint32_t uidv;
 	int ret;
 
-	ret = next_uidvalidity(root, &uidv);
+	ret = mailbox_next_uidvalidity(root, &uidv);
 	if (ret == 0)
 		ret = folder_open_lazy(dir, &f);
 	if (ret == 0)

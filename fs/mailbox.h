@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
 struct folder;
@@ -65,6 +66,12 @@ int mailbox_folder_open(struct mailbox *mbox, const char *name,
 int mailbox_subscribe(struct mailbox *mbox, const char *name, bool on);
 int mailbox_subscriptions(const struct mailbox *mbox, char ***names_r,
 			  size_t *count_r);
+
+/* A new UIDVALIDITY for a folder of the mailbox at root: the current time,
+ * but above every one given in this mailbox before (kept in
+ * "dovecot-uidvalidity", as Dovecot keeps it), so a folder created again
+ * never reuses one. */
+int mailbox_next_uidvalidity(const char *root, uint32_t *uidv_r);
 
 /* The folder names a new user gets, with their SPECIAL-USE roles. */
 extern const char *const mailbox_default_folders[];

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dotlock.h"
 #include "folder.h"
 #include "index.h"
 #include "keywords.h"
+#include "mailbox.h"
 #include "maildir-name.h"
 #include "repair-int.h"
 #include "util.h"
@@ -244,36 +244,15 @@ static void report(struct fstate *st, const struct verdict *v)
 			   repair_plural(v->idx_gone, "message", "messages"));
 }
 
-/*
- * A UIDVALIDITY for a folder whose old one is lost: the current time, but
- * above the last one given in this mailbox, kept in dovecot-uidvalidity
- * as mailbox.c and Dovecot keep it, so it differs from the lost one even
- * when the folder was made this very second.
- */
+/* A UIDVALIDITY for a folder whose old one is lost; above every one the
+ * mailbox gave before, so it differs from the lost one. */
 static uint32_t new_uidvalidity(const struct repair *r)
 {
-	static const struct dotlock_settings set = { 120, 30 };
-	struct buf path = BUF_INIT, data = BUF_INIT;
-	struct dotlock lock;
-	uint32_t last = 0, v = (uint32_t)r->now;
+	uint32_t v = (uint32_t)r->now;
 
-	if (r->mailbox_root == NULL)
-		return v;
-	buf_printf(&path, "%s/dovecot-uidvalidity", r->mailbox_root);
-	if (dotlock_create(path.data, &set, &lock) == 0) {
-		if (read_file_small(path.data, 64, &data) == 0)
-			last = (uint32_t)strtoul(data.data, NULL, 16);
-		if (v <= last)
-			v = last + 1;
-		buf_reset(&data);
-		buf_printf(&data, "%08x", v);
-		if (write_file_atomic(path.data, data.data, data.len, 0600) < 0)
-			log_warn("%s: cannot record UIDVALIDITY %u", path.data,
-				 v);
-		dotlock_delete(&lock);
-	}
-	buf_release(&path);
-	buf_release(&data);
+	if (r->mailbox_root != NULL &&
+	    mailbox_next_uidvalidity(r->mailbox_root, &v) < 0)
+		log_warn("%s: cannot record a new UIDVALIDITY", r->mailbox_root);
 	return v;
 }
 
