@@ -64,12 +64,13 @@ void strmap_put(struct strmap *m, const char *key, size_t len, size_t value)
 	if ((m->count + 1) * 2 > m->cap)
 		resize(m, m->cap ? m->cap * 2 : 64);
 	s = find(m, key, len, hash);
-	if (s->key == NULL) {
-		s->key = key;
-		s->len = len;
-		s->hash = hash;
+	if (s->key == NULL)
 		m->count++;
-	}
+	/* On replacement the new key pointer is taken too: the caller may
+	 * free the old one, which has the same bytes. */
+	s->key = key;
+	s->len = len;
+	s->hash = hash;
 	s->value = value;
 }
 

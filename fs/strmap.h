@@ -29,7 +29,7 @@ struct strmap {
 void strmap_init(struct strmap *m);
 void strmap_release(struct strmap *m);
 void strmap_clear(struct strmap *m);
-/* Inserts or replaces. */
+/* Inserts, or replaces both the value and the stored key pointer. */
 void strmap_put(struct strmap *m, const char *key, size_t len, size_t value);
 /* Returns true and sets *value_r when the key is present. */
 bool strmap_get(const struct strmap *m, const char *key, size_t len,
