@@ -546,8 +546,9 @@ static int import_one(struct maildir_source *src, struct maildir_source_msg *m,
 
 	ret = source_msg_open(src, m, &path, &fd);
 	if (ret == -ENOENT) {
-		log_warn("%s/%.*s: expunged while importing; skipped", src->dir,
-			 (int)m->base_len, m->name);
+		log_warn("%s/%s/%.*s: expunged while importing; skipped",
+			 src->dir, m->in_new ? "new" : "cur", (int)m->base_len,
+			 m->name);
 		p->vanished++;
 		buf_release(&path);
 		return 0;

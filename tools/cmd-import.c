@@ -61,7 +61,9 @@ static bool looks_like_mbox(const char *path)
 	while (i < got && (head[i] == '\n' ||
 			   (head[i] == '\r' && i + 1 < got && head[i + 1] == '\n')))
 		i += head[i] == '\r' ? 2 : 1;
-	return got - i >= 5 && memcmp(head + i, "From ", 5) == 0;
+	/* An empty file is an mbox with no message (an export of an empty
+	 * folder), not one empty message. */
+	return i == got || (got - i >= 5 && memcmp(head + i, "From ", 5) == 0);
 }
 
 static bool has_cur(const char *dir)
@@ -431,9 +433,9 @@ const struct cmd cmd_import = {
 	"Imports each SOURCE into USER's mailbox.  A directory with a cur/\n"
 	"directory is a Maildir or Maildir++ tree: every folder is imported with\n"
 	"its flags, keywords and dates, and an empty target folder also takes its\n"
-	"UIDVALIDITY and UIDs.  A file starting with a \"From \" line is an mbox\n"
-	"(mboxrd; --mboxo for mboxo).  Any other file, and every file of any\n"
-	"other directory, is one message, stored byte for byte.\n"
+	"UIDVALIDITY and UIDs.  A file starting with a \"From \" line, or empty,\n"
+	"is an mbox (mboxrd; --mboxo for mboxo).  Any other file, and every file\n"
+	"of any other directory, is one message, stored byte for byte.\n"
 	"  -F        drop a leading \"From \" line of message files, and use its\n"
 	"            date as the internal date\n"
 	"  -m FOLDER import into FOLDER (created if missing) instead of INBOX;\n"

@@ -135,6 +135,9 @@ ok "an mbox with Return-Path and asctime From_ lines round-trips byte for byte" 
 mt export -m rd carol "$T_DIR/out.mbox" 2>/dev/null; is "export will not replace an mbox" $? 73
 ok "... unless --force" mt export --force -m rd carol "$T_DIR/out.mbox"
 is "export to standard output" "$(mt export -m rd carol - | head -1)" "From a@example.org Thu Jan  1 00:00:00 2015"
+ok "export an empty folder to mbox" mt export -m Sent carol "$T_DIR/empty.mbox"
+is "... gives an empty file" "$(stat -c %s "$T_DIR/empty.mbox")" 0
+is "which imports as no message" "$(mt import -m e carol "$T_DIR/empty.mbox")" "imported 0 messages (0 bytes) into 1 folder"
 printf 'Subject: no sender\n\nx\n' | mt deliver -m rd carol 2>/dev/null
 is "no Return-Path: MAILER-DAEMON" "$(mt export -m rd carol - | grep '^From ' | tail -1 | cut -d' ' -f2)" \
 	"MAILER-DAEMON"
