@@ -648,6 +648,12 @@ int import_maildir_folder(struct maildir_source *src, struct folder *dst,
 				dst->uidlist.next_uid = src->uidlist.next_uid;
 			ret = uidlist_write(&dst->uidlist, true);
 		}
+		/* The view (and the index written when the lock goes) must
+		 * show the messages, not the empty folder we started with. */
+		if (ret == 0)
+			ret = folder_sync(dst);
+		if (ret > 0)
+			ret = 0;
 		folder_unlock(dst);
 	}
 	if (kept_uids_r != NULL)

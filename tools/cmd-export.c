@@ -153,7 +153,6 @@ static int run(int argc, char **argv)
 	struct progress pr;
 	unsigned int folders = 1;
 	bool force = false;
-	char bytes[32];
 	struct stat st;
 	int c, ret, code;
 
@@ -205,9 +204,9 @@ static int run(int argc, char **argv)
 	}
 	progress_clear(&pr);
 	if (code == EX_OK && strcmp(dest, "-") != 0)
-		printf("exported %llu messages (%s) from %u folder%s\n",
+		printf("exported %llu messages (%llu bytes) from %u folder%s\n",
 		       (unsigned long long)p.messages,
-		       progress_bytes(p.bytes, bytes, sizeof(bytes)), folders,
+		       (unsigned long long)p.bytes, folders,
 		       folders == 1 ? "" : "s");
 	import_progress_release(&p);
 out:

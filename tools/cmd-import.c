@@ -160,7 +160,7 @@ static int import_failed(struct import_run *run, int err, const char *what)
 		log_error("%s: %s: %s", what, run->p.where.data, strerror(-err));
 	else
 		log_error("%s: %s", what, strerror(-err));
-	log_error("stopped after %llu messages; those are in the mailbox",
+	log_error("%llu messages were imported before this and stay in the mailbox",
 		  (unsigned long long)run->p.messages);
 	return tool_exit_code(err);
 }
@@ -359,7 +359,6 @@ static int run(int argc, char **argv)
 	struct import_run run = { .format = MBOX_FORMAT_MBOXRD };
 	enum source_type forced = SOURCE_AUTO;
 	struct source *srcs = NULL;
-	char bytes[32];
 	int c, i, nsrc, code = EX_OK;
 
 	while ((c = getopt_long(argc, argv, "Fm:t:", longopts, NULL)) != -1) {
@@ -408,9 +407,9 @@ static int run(int argc, char **argv)
 	}
 	progress_clear(&run.pr);
 	if (code == EX_OK) {
-		printf("imported %llu messages (%s) into %zu folder%s\n",
+		printf("imported %llu messages (%llu bytes) into %zu folder%s\n",
 		       (unsigned long long)run.p.messages,
-		       progress_bytes(run.p.bytes, bytes, sizeof(bytes)),
+		       (unsigned long long)run.p.bytes,
 		       run.nfolders, run.nfolders == 1 ? "" : "s");
 		if (run.p.vanished > 0)
 			log_warn("%llu messages were expunged from the source "

@@ -209,6 +209,10 @@ static void test_keep_uids(void)
 		ok(f->msgs[2].in_new, "flagless message stays in new/");
 	}
 	is_int(folder_uidnext(f), 51, "next UID");
+	struct folder *again = NULL;
+	ok(folder_open(f->dir, &again) == 0 && again->count == 4,
+	   "a fresh open (from the index) sees the four messages");
+	folder_free(&again);
 	msg_bytes(f, 42, &b);
 	is_str(b.data, "Subject: c\r\n\r\nC\r\n", "bytes unchanged");
 
