@@ -563,11 +563,8 @@ static int import_one(struct maildir_source *src, struct maildir_source_msg *m,
 		ret = copy_fd_to_save(fd, s, p);
 	if (ret == 0) {
 		size = save_size(s);
-		if (want_uid != 0)
-			/* save_finish() gives the folder's next UID; under
-			 * our lock that is this one (see import.h). */
-			dst->uidlist.next_uid = want_uid;
-		ret = save_finish(&s, m->flags, kw, st.st_mtim.tv_sec, &uid);
+		ret = save_finish_uid(&s, m->flags, kw, st.st_mtim.tv_sec,
+				      want_uid, &uid);
 		if (ret == 0 && want_uid != 0 && uid != want_uid)
 			ret = -EIO;
 		if (ret == 0)

@@ -113,6 +113,12 @@ void save_abort(struct save **s)
 int save_finish(struct save **sp, uint32_t flags, uint32_t keywords,
 		time_t internal_date, uint32_t *uid_r)
 {
+	return save_finish_uid(sp, flags, keywords, internal_date, 0, uid_r);
+}
+
+int save_finish_uid(struct save **sp, uint32_t flags, uint32_t keywords,
+		    time_t internal_date, uint32_t want_uid, uint32_t *uid_r)
+{
 	struct save *s = *sp;
 	struct folder *f = s->folder;
 	struct buf name = BUF_INIT, dest = BUF_INIT, dir = BUF_INIT;
@@ -164,13 +170,26 @@ int save_finish(struct save **sp, uint32_t flags, uint32_t keywords,
 	}
 	buf_reset(&s->tmp_path);
 	ret = fsync_dir(dir.data);
-	if (ret == 0)
-		ret = uidlist_refresh(&f->uidlist);
+	if (ret < 0) {
+		/* Not durable, so not a success; take the message back so a
+		 * retry by the sender does not store it twice. */
+		unlink(dest.data);
+		folder_unlock(f);
+		goto fail;
+	}
+	ret = uidlist_refresh(&f->uidlist);
 	if (ret >= 0) {
 		if (!f->uidlist.exists && f->uidlist.uidvalidity == 0)
 			uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
-		uid = uidlist_add(&f->uidlist, name.data, base_len);
-		ret = uidlist_write(&f->uidlist, false);
+		if (want_uid == 0) {
+			uid = uidlist_add(&f->uidlist, name.data, base_len);
+		} else {
+			uid = want_uid;
+			ret = uidlist_add_uid(&f->uidlist, uid, name.data,
+					      base_len);
+		}
+		if (ret >= 0)
+			ret = uidlist_write(&f->uidlist, false);
 		if (ret == 0 && uid_r != NULL)
 			*uid_r = uid;
 	}

@@ -31,6 +31,12 @@ int save_write(struct save *s, const void *data, size_t len);
  * Stores the UID in *uid_r (may be NULL). */
 int save_finish(struct save **s, uint32_t flags, uint32_t keywords,
 		time_t internal_date, uint32_t *uid_r);
+/* The same, giving the message the UID want_uid, which must be above every
+ * UID the folder has (imports that keep UIDs; the caller holds the folder
+ * lock so nothing comes in between).  If it is not, the message is still
+ * saved, without a UID: the next sync gives it one, and *uid_r is 0. */
+int save_finish_uid(struct save **s, uint32_t flags, uint32_t keywords,
+		    time_t internal_date, uint32_t want_uid, uint32_t *uid_r);
 void save_abort(struct save **s);
 /* Bytes written so far. */
 uint64_t save_size(const struct save *s);
