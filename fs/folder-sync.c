@@ -1,0 +1,329 @@
+/* Bringing a folder view up to date with the disk; see folder.h. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "folder-int.h"
+#include "index.h"
+#include "maildir-name.h"
+#include "strmap.h"
+#include "util.h"
+
+/* A directory changed less than this long ago may change again within the
+ * same timestamp tick, so its mtime is not trusted for skipping a scan. */
+#define DIR_MTIME_SETTLE_NSEC 1000000000LL
+
+struct scan_ent {
+	char *name;
+	uint32_t base_len;
+	bool in_new;
+	bool used;
+};
+
+struct scan {
+	struct scan_ent *ents;
+	size_t count, cap;
+	struct strmap by_base;
+};
+
+/* Lists new/ and cur/. */
+static int scan_dirs(struct folder *f, struct scan *sc)
+{
+	static const char *const dirs[] = { "new", "cur" };
+	struct buf path = BUF_INIT;
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(dirs) && ret == 0; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", f->dir, dirs[i]);
+		d = opendir(path.data);
+		if (d == NULL) {
+			ret = -errno;
+			break;
+		}
+		while ((de = readdir(d)) != NULL) {
+			struct maildir_name mn;
+			struct scan_ent *e;
+			size_t dup;
+
+			if (maildir_name_parse(de->d_name, &mn) < 0)
+				continue;
+			if (strchr(de->d_name, '\n') || strchr(de->d_name, '\r'))
+				continue;
+			if (strmap_get(&sc->by_base, de->d_name, mn.base_len,
+				       &dup)) {
+				/* The same message in new/ and cur/: a
+				 * rename raced with our listing.  Keep cur/. */
+				if (i == 1) {
+					free(sc->ents[dup].name);
+					sc->ents[dup].name = xstrdup(de->d_name);
+					sc->ents[dup].in_new = false;
+					strmap_put(&sc->by_base, sc->ents[dup].name,
+						   mn.base_len, dup);
+				}
+				continue;
+			}
+			sc->ents = xgrow(sc->ents, &sc->cap, sc->count + 1,
+					 sizeof(*sc->ents));
+			e = &sc->ents[sc->count];
+			e->name = xstrdup(de->d_name);
+			e->base_len = (uint32_t)mn.base_len;
+			e->in_new = i == 0;
+			e->used = false;
+			strmap_put(&sc->by_base, e->name, mn.base_len, sc->count);
+			sc->count++;
+		}
+		closedir(d);
+	}
+	buf_release(&path);
+	return ret;
+}
+
+static void scan_release(struct scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->count; i++)
+		free(sc->ents[i].name);
+	free(sc->ents);
+	strmap_release(&sc->by_base);
+}
+
+static int cmp_new_ent(const void *a, const void *b)
+{
+	const struct scan_ent *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static bool mtime_settled(const struct timespec *t)
+{
+	struct timespec now;
+	long long diff;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	diff = (long long)(now.tv_sec - t->tv_sec) * 1000000000LL +
+	       (now.tv_nsec - t->tv_nsec);
+	return diff >= DIR_MTIME_SETTLE_NSEC;
+}
+
+static int dir_mtime(const struct folder *f, const char *sub,
+		     struct timespec *t_r)
+{
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int ret = 0;
+
+	buf_printf(&p, "%s/%s", f->dir, sub);
+	if (stat(p.data, &st) < 0)
+		ret = -errno;
+	else
+		*t_r = st.st_mtim;
+	buf_release(&p);
+	return ret;
+}
+
+static bool ts_equal(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static bool keep_if_present(uint32_t uid, void *ctx)
+{
+	struct folder *f = ctx;
+
+	return folder_find_uid(f, uid) != NULL;
+}
+
+/* Gives UIDs to files the uidlist does not know.  Sorting by name gives
+ * them in delivery order, since names start with the delivery time. */
+static int assign_new_uids(struct folder *f, struct scan *sc)
+{
+	struct scan_ent **fresh = NULL;
+	size_t i, n = 0, cap = 0;
+	int ret = 0;
+
+	for (i = 0; i < sc->count; i++) {
+		if (uidlist_find_base(&f->uidlist, sc->ents[i].name,
+				      sc->ents[i].base_len) != NULL)
+			continue;
+		fresh = xgrow(fresh, &cap, n + 1, sizeof(*fresh));
+		fresh[n++] = &sc->ents[i];
+	}
+	if (n > 0) {
+		qsort(fresh, n, sizeof(*fresh), cmp_new_ent);
+		for (i = 0; i < n; i++)
+			uidlist_add(&f->uidlist, fresh[i]->name,
+				    fresh[i]->base_len);
+		ret = uidlist_write(&f->uidlist, false);
+	}
+	free(fresh);
+	return ret;
+}
+
+/* Builds the new message array from the uidlist and the scan, carrying
+ * over what is known of each message and giving MODSEQs to changes. */
+static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
+{
+	struct message *msgs = NULL, *old;
+	size_t i, n = 0, cap = 0, missing = 0, j = 0;
+	int ret;
+
+	for (i = 0; i < f->uidlist.count; i++) {
+		const struct uidlist_rec *r = &f->uidlist.recs[i];
+		struct maildir_name mn;
+		struct scan_ent *e;
+		struct message *m;
+		size_t idx;
+
+		if (!strmap_get(&sc->by_base, r->base, strlen(r->base), &idx)) {
+			missing++;
+			continue;
+		}
+		e = &sc->ents[idx];
+		e->used = true;
+		maildir_name_parse(e->name, &mn);
+		msgs = xgrow(msgs, &cap, n + 1, sizeof(*msgs));
+		m = &msgs[n];
+		/* Old messages are sorted by UID too: walk them along. */
+		while (j < f->count && f->msgs[j].uid < r->uid)
+			j++;
+		old = j < f->count && f->msgs[j].uid == r->uid ? &f->msgs[j]
+							      : NULL;
+		if (old != NULL) {
+			*m = *old;
+			memset(old, 0, sizeof(*old));
+			old->uid = r->uid;	/* still counts as present */
+			if (strcmp(m->name, e->name) != 0) {
+				free(m->name);
+				m->name = xstrdup(e->name);
+			}
+			m->in_new = e->in_new;
+			if (m->flags != mn.flags || m->keywords != mn.keywords) {
+				m->flags = mn.flags;
+				m->keywords = mn.keywords;
+				m->modseq = ++f->highest_modseq;
+				changes_append(f, m->modseq, m->uid, CHANGE_FLAGS);
+				*changed_r = true;
+			}
+		} else {
+			memset(m, 0, sizeof(*m));
+			m->uid = r->uid;
+			m->name = xstrdup(e->name);
+			m->base_len = e->base_len;
+			m->in_new = e->in_new;
+			m->flags = mn.flags;
+			m->keywords = mn.keywords;
+			ret = index_read_message(f, m);
+			if (ret == -ENOENT) {
+				/* Expunged while we looked. */
+				folder_message_release(m);
+				continue;
+			}
+			m->modseq = ++f->highest_modseq;
+			changes_append(f, m->modseq, m->uid, CHANGE_APPEND);
+			*changed_r = true;
+		}
+		n++;
+	}
+	/* Whatever is left in the old array was expunged. */
+	for (i = 0; i < f->count; i++) {
+		if (f->msgs[i].name == NULL)
+			continue;
+		changes_append(f, ++f->highest_modseq, f->msgs[i].uid,
+			       CHANGE_EXPUNGE);
+		*changed_r = true;
+	}
+	folder_free_messages(f->msgs, f->count);
+	f->msgs = msgs;
+	f->count = n;
+	f->cap = cap;
+	/* Like Dovecot, keep lines of expunged messages until they are a
+	 * quarter of the file, then rewrite it without them. */
+	if (missing > 0 && missing * 4 >= f->uidlist.count) {
+		uidlist_filter(&f->uidlist, keep_if_present, f);
+		ret = uidlist_write(&f->uidlist, true);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int folder_sync_locked(struct folder *f, bool force)
+{
+	struct timespec new_mt, cur_mt;
+	struct scan sc;
+	bool changed = false;
+	int ret, ul_changed;
+
+	ul_changed = uidlist_refresh(&f->uidlist);
+	if (ul_changed < 0)
+		return ul_changed == -EINVAL ? -EUCLEAN : ul_changed;
+	ret = keywords_refresh(&f->keywords);
+	if (ret < 0)
+		return ret;
+	if (!f->index_loaded) {
+		f->index_loaded = true;
+		ret = index_load(f);
+		if (ret < 0)
+			return ret;
+		/* The index was made from this very uidlist: the uidlist
+		 * holds nothing the index does not. */
+		if (ret > 0 && f->index_ul_ino == (uint64_t)f->uidlist.ino &&
+		    f->index_ul_size == (uint64_t)f->uidlist.size)
+			ul_changed = 0;
+	}
+	if ((ret = dir_mtime(f, "new", &new_mt)) < 0 ||
+	    (ret = dir_mtime(f, "cur", &cur_mt)) < 0)
+		return ret;
+	if (!force && ul_changed == 0 && ts_equal(&new_mt, &f->new_mtime) &&
+	    ts_equal(&cur_mt, &f->cur_mtime))
+		return 0;
+
+	memset(&sc, 0, sizeof(sc));
+	strmap_init(&sc.by_base);
+	ret = scan_dirs(f, &sc);
+	if (ret == 0 && !f->uidlist.exists && f->uidlist.uidvalidity == 0)
+		uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
+	if (ret == 0)
+		ret = assign_new_uids(f, &sc);
+	if (ret == 0 && !f->uidlist.exists)
+		ret = uidlist_write(&f->uidlist, true);
+	if (ret == 0)
+		ret = merge_scan(f, &sc, &changed);
+	scan_release(&sc);
+	if (ret < 0)
+		return ret;
+	/* Remember the mtimes only once they have settled (see above). */
+	if (mtime_settled(&new_mt) && mtime_settled(&cur_mt)) {
+		f->new_mtime = new_mt;
+		f->cur_mtime = cur_mt;
+	} else {
+		memset(&f->new_mtime, 0, sizeof(f->new_mtime));
+		memset(&f->cur_mtime, 0, sizeof(f->cur_mtime));
+	}
+	f->index_dirty = true;
+	return changed ? 1 : 0;
+}
+
+int folder_sync(struct folder *f)
+{
+	int ret;
+
+	ret = folder_lock(f);
+	if (ret < 0)
+		return ret;
+	ret = folder_sync_locked(f, false);
+	folder_unlock(f);
+	return ret;
+}
