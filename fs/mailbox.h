@@ -66,6 +66,7 @@ int mailbox_folder_open(struct mailbox *mbox, const char *name,
 int mailbox_subscribe(struct mailbox *mbox, const char *name, bool on);
 int mailbox_subscriptions(const struct mailbox *mbox, char ***names_r,
 			  size_t *count_r);
+bool mailbox_is_subscribed(const struct mailbox *mbox, const char *name);
 
 /* A new UIDVALIDITY for a folder of the mailbox at root: the current time,
  * but above every one given in this mailbox before (kept in
