@@ -31,5 +31,27 @@ for i in $(cat "$T_DIR/acked"); do
 done
 is "every delivery that exited 0 is there" "$missing" 0
 ok "the folder still opens and lists" mt message list u INBOX
+
+# One kill that surely lands mid-write: the sender stalls halfway.
+{ printf 'Subject: stalled\n\nfirst half\n'; sleep 3; printf 'second half\n'; } |
+	mt deliver u 2>/dev/null &
+pid=$!
+sleep 1
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+ok "the stalled delivery did not show up" sh -c "! grep -rlq 'Subject: stalled' '$MAILTREE_STORE/mail/u/new' '$MAILTREE_STORE/mail/u/cur'"
+
+# Killed deliveries leave their half-written files in tmp/.  Once they are
+# older than the Maildir convention's 36 hours, check --repair removes them.
+left=$(ls "$MAILTREE_STORE/mail/u/tmp" | wc -l)
+ok "half-written files are only in tmp/ ($left)" test "$left" -ge 1
+touch -d '-2 days' "$MAILTREE_STORE"/mail/u/tmp/*
+mt check >/dev/null 2>&1
+is "check reports the stale tmp/ files" $? 1
+ok "check --repair cleans up" mt check --repair
+is "tmp/ is empty afterwards" "$(ls "$MAILTREE_STORE/mail/u/tmp" | wc -l)" 0
+ok "a second check is clean" mt check
+is "every message is still listed" "$(mt message list u INBOX | wc -l)" \
+    "$(ls "$MAILTREE_STORE/mail/u/new" "$MAILTREE_STORE/mail/u/cur" | grep -c ,S=)"
 rm -rf "$T_DIR"
 done_testing
