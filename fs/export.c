@@ -151,48 +151,20 @@ int export_folder_mbox(struct folder *f, struct mbox_writer *w,
 	return ret;
 }
 
+static void count_bytes(void *ctx, size_t len)
+{
+	struct import_progress *p = ctx;
+
+	p->current += (uint64_t)len;
+	if (p->update != NULL)
+		p->update(p, p->ctx);
+}
+
 /* Copies fd into a new file at path, gives it the mtime, fsync()s it. */
 static int write_message_file(int fd, const char *path, time_t mtime,
 			      struct import_progress *p)
 {
-	char *chunk = xmalloc(COPY_CHUNK);
-	struct timespec ts[2];
-	int out, ret = 0;
-
-	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		free(chunk);
-		return -errno;
-	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, COPY_CHUNK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				ret = -errno;
-			break;
-		}
-		ret = write_full(out, chunk, (size_t)n);
-		if (ret < 0)
-			break;
-		p->current += (uint64_t)n;
-		if (p->update != NULL)
-			p->update(p, p->ctx);
-	}
-	ts[0].tv_sec = ts[1].tv_sec = mtime;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (ret == 0 && futimens(out, ts) < 0)
-		ret = -errno;
-	if (ret == 0 && fsync(out) < 0)
-		ret = -errno;
-	if (close(out) < 0 && ret == 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(path);
-	free(chunk);
-	return ret;
+	return file_write_durable(fd, path, mtime, count_bytes, p);
 }
 
 static int write_keywords(const struct folder *f, const char *dir)

@@ -17,44 +17,13 @@
 /* Copies a file's bytes when a hard link is not possible. */
 static int copy_file(const char *from, const char *to, time_t mtime)
 {
-	char chunk[65536];
-	struct timespec ts[2];
-	int in, out, ret = 0;
+	int in, ret;
 
 	in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		ret = -errno;
-		close(in);
-		return ret;
-	}
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				ret = -errno;
-			break;
-		}
-		ret = write_full(out, chunk, (size_t)n);
-		if (ret < 0)
-			break;
-	}
-	ts[0].tv_sec = ts[1].tv_sec = mtime;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (ret == 0 && futimens(out, ts) < 0)
-		ret = -errno;
-	if (ret == 0 && fsync(out) < 0)
-		ret = -errno;
+	ret = file_write_durable(in, to, mtime, NULL, NULL);
 	close(in);
-	if (close(out) < 0 && ret == 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(to);
 	return ret;
 }
 

@@ -50,29 +50,27 @@ void import_progress_message(struct import_progress *p, uint64_t size)
 		p->update(p, p->ctx);
 }
 
+struct save_progress {
+	struct save *save;
+	struct import_progress *p;
+};
+
+static int save_with_progress(void *ctx, const void *data, size_t len)
+{
+	struct save_progress *sp = ctx;
+	int ret = save_write(sp->save, data, len);
+
+	if (ret == 0)
+		import_progress_chunk(sp->p, len);
+	return ret;
+}
+
 /* Streams fd to its end into the save. */
 int import_copy_fd(int fd, struct save *s, struct import_progress *p)
 {
-	char *chunk = xmalloc(COPY_CHUNK);
-	int ret = 0;
+	struct save_progress sp = { s, p };
 
-	for (;;) {
-		ssize_t n = read(fd, chunk, COPY_CHUNK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				ret = -errno;
-			break;
-		}
-		ret = save_write(s, chunk, (size_t)n);
-		if (ret < 0)
-			break;
-		import_progress_chunk(p, (size_t)n);
-	}
-	free(chunk);
-	return ret;
+	return fd_copy(fd, save_with_progress, &sp);
 }
 
 /* mbox */

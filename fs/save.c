@@ -85,6 +85,11 @@ int save_write(struct save *s, const void *data, size_t len)
 	return 0;
 }
 
+int save_sink(void *ctx, const void *data, size_t len)
+{
+	return save_write(ctx, data, len);
+}
+
 uint64_t save_size(const struct save *s)
 {
 	return s->size;

@@ -38,6 +38,8 @@ int save_finish(struct save **s, uint32_t flags, uint32_t keywords,
 int save_finish_uid(struct save **s, uint32_t flags, uint32_t keywords,
 		    time_t internal_date, uint32_t want_uid, uint32_t *uid_r);
 void save_abort(struct save **s);
+/* save_write() in the shape of an fd_sink (util.h), ctx being the save. */
+int save_sink(void *ctx, const void *data, size_t len);
 /* Bytes written so far. */
 uint64_t save_size(const struct save *s);
 

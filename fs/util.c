@@ -204,6 +204,69 @@ int read_full(int fd, void *data, size_t len, size_t *got_r)
 	return 0;
 }
 
+int fd_copy(int fd, fd_sink *sink, void *ctx)
+{
+	char *chunk = xmalloc(65536);
+	int ret = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, 65536);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				ret = -errno;
+			break;
+		}
+		ret = sink(ctx, chunk, (size_t)n);
+		if (ret < 0)
+			break;
+	}
+	free(chunk);
+	return ret;
+}
+
+struct durable_sink {
+	int out;
+	void (*progress)(void *ctx, size_t len);
+	void *ctx;
+};
+
+static int durable_write(void *ctx, const void *data, size_t len)
+{
+	struct durable_sink *d = ctx;
+	int ret = write_full(d->out, data, len);
+
+	if (ret == 0 && d->progress != NULL)
+		d->progress(d->ctx, len);
+	return ret;
+}
+
+int file_write_durable(int fd, const char *path, time_t mtime,
+		       void (*progress)(void *ctx, size_t len), void *ctx)
+{
+	struct durable_sink d = { -1, progress, ctx };
+	struct timespec ts[2];
+	int ret;
+
+	d.out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (d.out < 0)
+		return -errno;
+	ret = fd_copy(fd, durable_write, &d);
+	ts[0].tv_sec = ts[1].tv_sec = mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (ret == 0 && futimens(d.out, ts) < 0)
+		ret = -errno;
+	if (ret == 0 && fsync(d.out) < 0)
+		ret = -errno;
+	if (close(d.out) < 0 && ret == 0)
+		ret = -errno;
+	if (ret < 0)
+		unlink(path);
+	return ret;
+}
+
 int fsync_dir(const char *dir)
 {
 	int fd, ret = 0;

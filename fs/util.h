@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -44,6 +45,16 @@ int xsnprintf(char *dst, size_t size, const char *fmt, ...)
 int write_full(int fd, const void *data, size_t len);
 /* read() until `len` bytes or EOF; stores the count in *got_r. */
 int read_full(int fd, void *data, size_t len, size_t *got_r);
+/* Receives the bytes fd_copy() reads; a negative errno stops the copy. */
+typedef int fd_sink(void *ctx, const void *data, size_t len);
+/* Reads fd to its end in 64 KiB chunks, handing each to sink.  Returns 0,
+ * a read error, or the sink's error. */
+int fd_copy(int fd, fd_sink *sink, void *ctx);
+/* Copies what is left of fd into a new file at path (O_EXCL), gives it the
+ * mtime and fsync()s it; on failure removes it.  progress, when not NULL,
+ * is called with each chunk's size. */
+int file_write_durable(int fd, const char *path, time_t mtime,
+		       void (*progress)(void *ctx, size_t len), void *ctx);
 /* fsync() the directory that holds a name, so a rename or create in it is
  * durable. */
 int fsync_dir(const char *dir);

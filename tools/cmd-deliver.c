@@ -77,18 +77,8 @@ static int copy_input(struct save *s, struct buf *sender, bool have_sender,
 	buf_release(&trace);
 	if (ret == 0)
 		ret = save_write(s, head.data + skip, head.len - skip);
-	while (ret == 0) {
-		n = read(0, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		ret = save_write(s, chunk, (size_t)n);
-	}
+	if (ret == 0)
+		ret = fd_copy(0, save_sink, s);
 out:
 	buf_release(&head);
 	return ret;

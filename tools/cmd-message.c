@@ -120,19 +120,23 @@ static int apply_flag(struct folder *f, const char *spec, uint32_t *flags,
 	return EX_OK;
 }
 
+static int write_stdout(void *ctx, const void *data, size_t len)
+{
+	(void)ctx;
+	return write_full(1, data, len);
+}
+
 static int cat(struct folder *f, uint32_t uid)
 {
-	char chunk[65536];
-	ssize_t n;
 	int fd, ret;
 
 	ret = folder_msg_open(f, uid, &fd);
+	if (ret == 0) {
+		ret = fd_copy(fd, write_stdout, NULL);
+		close(fd);
+	}
 	if (ret < 0)
 		return tool_fail(ret, "message %u", uid);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (write_full(1, chunk, (size_t)n) < 0)
-			break;
-	close(fd);
 	return EX_OK;
 }
 
