@@ -272,6 +272,21 @@ int folder_sync_locked(struct folder *f, bool force)
 	ret = keywords_refresh(&f->keywords);
 	if (ret < 0)
 		return ret;
+	/*
+	 * Another process that changed the folder (a flag, an expunge, new
+	 * mail) wrote the index under the lock we hold now, giving MODSEQs.
+	 * Take its view rather than finding the same changes again, which
+	 * would give them MODSEQs of our own: MODSEQs are the folder's, not
+	 * the process's.
+	 */
+	bool reloaded = false;
+	if (f->index_loaded && index_changed_on_disk(f) > 0) {
+		reloaded = true;
+		folder_free_messages(f->msgs, f->count);
+		f->msgs = NULL;
+		f->count = f->cap = 0;
+		f->index_loaded = false;
+	}
 	if (!f->index_loaded) {
 		f->index_loaded = true;
 		ret = index_load(f);
@@ -288,7 +303,7 @@ int folder_sync_locked(struct folder *f, bool force)
 		return ret;
 	if (!force && ul_changed == 0 && ts_equal(&new_mt, &f->new_mtime) &&
 	    ts_equal(&cur_mt, &f->cur_mtime))
-		return 0;
+		return reloaded ? 1 : 0;
 
 	memset(&sc, 0, sizeof(sc));
 	strmap_init(&sc.by_base);
@@ -313,7 +328,7 @@ int folder_sync_locked(struct folder *f, bool force)
 		memset(&f->cur_mtime, 0, sizeof(f->cur_mtime));
 	}
 	f->index_dirty = true;
-	return changed ? 1 : 0;
+	return changed || reloaded ? 1 : 0;
 }
 
 int folder_sync(struct folder *f)

@@ -54,6 +54,7 @@ struct folder {
 	struct timespec new_mtime, cur_mtime;
 	/* The uidlist the loaded index was made from. */
 	uint64_t index_ul_ino, index_ul_size;
+	uint64_t index_token;	/* of the index as last read or written */
 	bool index_loaded;
 	struct dotlock lock;
 	unsigned int lock_depth;

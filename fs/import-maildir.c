@@ -422,7 +422,9 @@ int import_maildir_folder(struct maildir_source *src, struct folder *dst,
 	if (ret < 0)
 		return ret;
 	ret = folder_sync(dst);
-	if (ret >= 0 && src->uidlist.exists && dst->count == 0) {
+	if (ret > 0)
+		ret = 0;	/* it changed: fine, we work on the new view */
+	if (ret == 0 && src->uidlist.exists && dst->count == 0) {
 		/* An empty folder may take a new UIDVALIDITY: clients throw
 		 * away what they knew of it, which was nothing. */
 		keep = true;

@@ -17,7 +17,7 @@
 #include "message-summary.h"
 #include "util.h"
 
-#define INDEX_MAGIC "MTIDX\0\0\1"
+#define INDEX_MAGIC "MTIDX\0\0\2"
 /* Refuse index files bigger than this: they cannot be ours. */
 #define INDEX_MAX_SIZE (4ULL << 30)
 
@@ -35,6 +35,7 @@ struct index_header {
 	uint64_t uidlist_ino, uidlist_size;
 	uint64_t count;
 	uint64_t strings_len;
+	uint64_t token;		/* new at every write: "has it changed?" */
 	uint64_t checksum;	/* XXH3-64 of what follows the header */
 };
 
@@ -153,6 +154,41 @@ static int index_validate(const struct buf *data, struct index_header *h_r)
 	return 0;
 }
 
+/* A value no earlier write of this index can have had. */
+static uint64_t new_token(void)
+{
+	static uint64_t counter;
+	struct timespec ts;
+	uint64_t seed[3];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed[0] = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	seed[1] = (uint64_t)getpid();
+	seed[2] = ++counter;
+	return XXH3_64bits(seed, sizeof(seed));
+}
+
+int index_changed_on_disk(const struct folder *f)
+{
+	struct buf path = BUF_INIT;
+	struct index_header h;
+	size_t got = 0;
+	int fd, ret;
+
+	path_of(f, INDEX_NAME, &path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	buf_release(&path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	ret = read_full(fd, &h, sizeof(h), &got);
+	close(fd);
+	if (ret < 0)
+		return ret;
+	if (got != sizeof(h) || memcmp(h.magic, INDEX_MAGIC, 8) != 0)
+		return 0;	/* not usable: nothing to learn from it */
+	return h.token != f->index_token;
+}
+
 int index_load(struct folder *f)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
@@ -200,6 +236,7 @@ int index_load(struct folder *f)
 	f->cur_mtime.tv_nsec = h.cur_nsec;
 	f->index_ul_ino = h.uidlist_ino;
 	f->index_ul_size = h.uidlist_size;
+	f->index_token = h.token;
 	buf_release(&data);
 	if (f->uidlist.exists && h.uidlist_ino != (uint64_t)f->uidlist.ino)
 		modseq_reset(f);
@@ -278,6 +315,7 @@ int index_save(struct folder *f)
 	h.uidlist_ino = (uint64_t)f->uidlist.ino;
 	h.uidlist_size = (uint64_t)f->uidlist.size;
 	h.count = f->count;
+	h.token = new_token();
 
 	buf_grow(&data, sizeof(h) + f->count * sizeof(struct index_record));
 	buf_append(&data, &h, sizeof(h));
@@ -307,6 +345,7 @@ int index_save(struct folder *f)
 	buf_append(&data, strings.data, strings.len);
 	h.strings_len = strings.len;
 	h.checksum = XXH3_64bits(data.data + sizeof(h), data.len - sizeof(h));
+	f->index_token = h.token;
 	memcpy(data.data, &h, sizeof(h));
 
 	/* Derived data: replaced atomically but not fsynced.  After a crash

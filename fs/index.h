@@ -43,6 +43,10 @@ extern const char *const index_cached_headers[];
  * when there is none or it does not fit the uidlist (rebuild needed). */
 int index_load(struct folder *f);
 int index_save(struct folder *f);
+/* Whether another process wrote the index since this view last read or
+ * wrote it.  Returns 1, 0, or a negative errno.  The caller holds the
+ * folder lock, under which every process writes the index. */
+int index_changed_on_disk(const struct folder *f);
 
 /* What a folder's mailtree.index says, read without a struct folder: the
  * UIDVALIDITY and next UID it was made with, and each message's UID and

@@ -270,6 +270,37 @@ static void test_folder(void)
 	ok(folder_find_uid(f, 3) == NULL, "moved message left the source");
 	is_int(save_msg(f, "Subject: four\n\n", 0), 4, "UIDs are never reused");
 
+	/* Two processes on one folder agree on MODSEQs: a change made by
+	 * one gets one MODSEQ, which the other adopts rather than giving
+	 * the same change a MODSEQ of its own. */
+	struct folder *pa = NULL, *pb = NULL;
+	folder_open(dir.data, &pa);
+	folder_open(dir.data, &pb);
+	ok(folder_set_flags(pa, 1, MFLAG_SEEN, 0) == 0, "A changes flags of 1");
+	uint64_t ma = folder_find_uid(pa, 1)->modseq;
+	folder_sync(pb);
+	ok(folder_find_uid(pb, 1) != NULL && folder_find_uid(pb, 1)->modseq == ma &&
+	   pb->highest_modseq == pa->highest_modseq,
+	   "B sees A's change with A's MODSEQ");
+	ok(folder_set_flags(pb, 4, MFLAG_FLAGGED, 0) == 0, "B changes flags of 4");
+	uint64_t mb = folder_find_uid(pb, 4)->modseq;
+	ok(mb > ma, "B's change gets a higher MODSEQ");
+	folder_sync(pa);
+	ok(folder_find_uid(pa, 4)->modseq == mb && pa->highest_modseq == mb,
+	   "A adopts B's MODSEQ");
+	buf_reset(&p);
+	buf_printf(&p, "%s/" CHANGES_NAME, dir.data);
+	read_whole(p.data, &data);
+	char want_a[64], want_b[64];
+	snprintf(want_a, sizeof(want_a), "%llu 1 F\n", (unsigned long long)ma);
+	snprintf(want_b, sizeof(want_b), "%llu 4 F\n", (unsigned long long)mb);
+	char *first = strstr(data.data, want_a);
+	ok(first != NULL && strstr(first + strlen(want_a), " 1 F\n") == NULL &&
+	   strstr(data.data, want_b) != NULL,
+	   "the change log has each change once");
+	folder_free(&pa);
+	folder_free(&pb);
+
 	/* The index is derived: deleting it loses nothing. */
 	folder_free(&g);
 	buf_reset(&p);
