@@ -33,60 +33,76 @@ struct scan {
 	struct strmap by_base;
 };
 
-/* Lists new/ and cur/. */
-static int scan_dirs(struct folder *f, struct scan *sc)
+/* Adds one file name to the scan; a message seen in both new/ and cur/
+ * (a rename raced with our listing) is kept as the cur/ one. */
+static void scan_add(struct scan *sc, const char *name, size_t base_len,
+		     bool in_new)
 {
-	static const char *const dirs[] = { "new", "cur" };
+	struct scan_ent *e;
+	size_t dup;
+
+	if (strmap_get(&sc->by_base, name, base_len, &dup)) {
+		if (!in_new) {
+			free(sc->ents[dup].name);
+			sc->ents[dup].name = xstrdup(name);
+			sc->ents[dup].in_new = false;
+			strmap_put(&sc->by_base, sc->ents[dup].name, base_len,
+				   dup);
+		}
+		return;
+	}
+	sc->ents = xgrow(sc->ents, &sc->cap, sc->count + 1, sizeof(*sc->ents));
+	e = &sc->ents[sc->count];
+	e->name = xstrdup(name);
+	e->base_len = (uint32_t)base_len;
+	e->in_new = in_new;
+	e->used = false;
+	strmap_put(&sc->by_base, e->name, base_len, sc->count);
+	sc->count++;
+}
+
+static int scan_dir(struct folder *f, struct scan *sc, bool in_new)
+{
 	struct buf path = BUF_INIT;
 	struct dirent *de;
-	size_t i;
 	DIR *d;
-	int ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(dirs) && ret == 0; i++) {
-		buf_reset(&path);
-		buf_printf(&path, "%s/%s", f->dir, dirs[i]);
-		d = opendir(path.data);
-		if (d == NULL) {
-			ret = -errno;
-			break;
-		}
-		while ((de = readdir(d)) != NULL) {
-			struct maildir_name mn;
-			struct scan_ent *e;
-			size_t dup;
-
-			if (maildir_name_parse(de->d_name, &mn) < 0)
-				continue;
-			if (strchr(de->d_name, '\n') || strchr(de->d_name, '\r'))
-				continue;
-			if (strmap_get(&sc->by_base, de->d_name, mn.base_len,
-				       &dup)) {
-				/* The same message in new/ and cur/: a
-				 * rename raced with our listing.  Keep cur/. */
-				if (i == 1) {
-					free(sc->ents[dup].name);
-					sc->ents[dup].name = xstrdup(de->d_name);
-					sc->ents[dup].in_new = false;
-					strmap_put(&sc->by_base, sc->ents[dup].name,
-						   mn.base_len, dup);
-				}
-				continue;
-			}
-			sc->ents = xgrow(sc->ents, &sc->cap, sc->count + 1,
-					 sizeof(*sc->ents));
-			e = &sc->ents[sc->count];
-			e->name = xstrdup(de->d_name);
-			e->base_len = (uint32_t)mn.base_len;
-			e->in_new = i == 0;
-			e->used = false;
-			strmap_put(&sc->by_base, e->name, mn.base_len, sc->count);
-			sc->count++;
-		}
-		closedir(d);
-	}
+	buf_printf(&path, "%s/%s", f->dir, in_new ? "new" : "cur");
+	d = opendir(path.data);
 	buf_release(&path);
-	return ret;
+	if (d == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		struct maildir_name mn;
+
+		if (maildir_name_parse(de->d_name, &mn) < 0 ||
+		    strchr(de->d_name, '\n') || strchr(de->d_name, '\r'))
+			continue;
+		scan_add(sc, de->d_name, mn.base_len, in_new);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Lists new/ and cur/.  When cur/ is known not to have changed since the
+ * view was made (its mtime is the settled one we recorded), its names come
+ * from the view instead: a delivery into new/ of a large folder then costs
+ * a listing of new/ only.
+ */
+static int scan_dirs(struct folder *f, struct scan *sc, bool cur_known)
+{
+	size_t i;
+	int ret;
+
+	ret = scan_dir(f, sc, true);
+	if (ret < 0 || !cur_known)
+		return ret < 0 ? ret : scan_dir(f, sc, false);
+	for (i = 0; i < f->count; i++)
+		if (!f->msgs[i].in_new)
+			scan_add(sc, f->msgs[i].name, f->msgs[i].base_len,
+				 false);
+	return 0;
 }
 
 static void scan_release(struct scan *sc)
@@ -204,7 +220,8 @@ static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
 			*m = *old;
 			memset(old, 0, sizeof(*old));
 			old->uid = r->uid;	/* still counts as present */
-			if (strcmp(m->name, e->name) != 0) {
+			bool renamed = strcmp(m->name, e->name) != 0;
+			if (renamed) {
 				free(m->name);
 				m->name = xstrdup(e->name);
 			}
@@ -216,8 +233,12 @@ static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
 				changes_append(f, m->modseq, m->uid, CHANGE_FLAGS);
 				*changed_r = true;
 			}
+			if (renamed)
+				index_note_record(f, m, false);
 		} else {
 			memset(m, 0, sizeof(*m));
+			m->idx_pos = UINT32_MAX;
+			f->index_full = true;	/* new records: a new file */
 			m->uid = r->uid;
 			m->name = xstrdup(e->name);
 			m->base_len = e->base_len;
@@ -242,6 +263,7 @@ static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
 			continue;
 		changes_append(f, ++f->highest_modseq, f->msgs[i].uid,
 			       CHANGE_EXPUNGE);
+		index_note_record(f, &f->msgs[i], true);
 		*changed_r = true;
 	}
 	folder_free_messages(f->msgs, f->count);
@@ -282,6 +304,8 @@ int folder_sync_locked(struct folder *f, bool force)
 	bool reloaded = false;
 	if (f->index_loaded && index_changed_on_disk(f) > 0) {
 		reloaded = true;
+		f->index_pending_count = 0;
+		f->index_full = false;
 		folder_free_messages(f->msgs, f->count);
 		f->msgs = NULL;
 		f->count = f->cap = 0;
@@ -307,7 +331,8 @@ int folder_sync_locked(struct folder *f, bool force)
 
 	memset(&sc, 0, sizeof(sc));
 	strmap_init(&sc.by_base);
-	ret = scan_dirs(f, &sc);
+	ret = scan_dirs(f, &sc, !force && f->cur_mtime.tv_sec != 0 &&
+			ts_equal(&cur_mt, &f->cur_mtime));
 	if (ret == 0 && !f->uidlist.exists && f->uidlist.uidvalidity == 0)
 		uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
 	if (ret == 0)
@@ -320,13 +345,14 @@ int folder_sync_locked(struct folder *f, bool force)
 	if (ret < 0)
 		return ret;
 	/* Remember the mtimes only once they have settled (see above). */
-	if (mtime_settled(&new_mt) && mtime_settled(&cur_mt)) {
+	if (mtime_settled(&new_mt))
 		f->new_mtime = new_mt;
-		f->cur_mtime = cur_mt;
-	} else {
+	else
 		memset(&f->new_mtime, 0, sizeof(f->new_mtime));
+	if (mtime_settled(&cur_mt))
+		f->cur_mtime = cur_mt;
+	else
 		memset(&f->cur_mtime, 0, sizeof(f->cur_mtime));
-	}
 	f->index_dirty = true;
 	return changed || reloaded ? 1 : 0;
 }

@@ -114,6 +114,7 @@ void folder_free(struct folder **fp)
 	folder_free_messages(f->msgs, f->count);
 	uidlist_release(&f->uidlist);
 	keywords_release(&f->keywords);
+	free(f->index_pending);
 	free(f->dir);
 	free(f);
 	*fp = NULL;
@@ -306,7 +307,7 @@ static int set_flags_op(struct folder *f, struct message *m, void *ctx)
 			m->modseq = ++f->highest_modseq;
 			changes_append(f, m->modseq, m->uid, CHANGE_FLAGS);
 		}
-		f->index_dirty = true;
+		index_note_record(f, m, false);
 	}
 	buf_release(&from);
 	buf_release(&to);
@@ -335,12 +336,12 @@ static int expunge_op(struct folder *f, struct message *m, void *ctx)
 		ret = -errno;
 	} else {
 		i = (size_t)(m - f->msgs);
+		index_note_record(f, m, true);
 		folder_message_release(m);
 		memmove(&f->msgs[i], &f->msgs[i + 1],
 			(f->count - i - 1) * sizeof(*f->msgs));
 		f->count--;
 		changes_append(f, ++f->highest_modseq, uid, CHANGE_EXPUNGE);
-		f->index_dirty = true;
 	}
 	buf_release(&path);
 	return ret;

@@ -41,6 +41,19 @@ struct message {
 	unsigned char guid[16];	/* XXH3-128 of the message bytes */
 	char *headers;		/* cached header fields, see index.h */
 	uint32_t headers_len;
+	/* Where this message is in mailtree.index (index.c's business):
+	 * its record number, UINT32_MAX when not written yet, and where its
+	 * strings are. */
+	uint32_t idx_pos;
+	uint32_t idx_name_off, idx_name_len, idx_hdr_off;
+	bool idx_full_name;
+};
+
+/* A record of mailtree.index to rewrite in place (see index.c). */
+#define INDEX_RECORD_SIZE 88
+struct index_pending {
+	uint32_t pos;
+	unsigned char rec[INDEX_RECORD_SIZE];
 };
 
 struct folder {
@@ -55,6 +68,13 @@ struct folder {
 	/* The uidlist the loaded index was made from. */
 	uint64_t index_ul_ino, index_ul_size;
 	uint64_t index_token;	/* of the index as last read or written */
+	/* The file as last read or written, and what to write at unlock:
+	 * records in place, or the whole file when index_full. */
+	uint64_t index_records, index_expunged;
+	uint64_t index_strings_len, index_strings_checksum;
+	struct index_pending *index_pending;
+	size_t index_pending_count, index_pending_cap;
+	bool index_full;
 	bool index_loaded;
 	struct dotlock lock;
 	unsigned int lock_depth;

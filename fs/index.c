@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "folder.h"
 #include "index.h"
+#include "maildir-name.h"
 #include "message-summary.h"
 #include "util.h"
 
@@ -26,6 +27,14 @@ const char *const index_cached_headers[] = {
 	"Message-ID", "In-Reply-To", "References", NULL
 };
 
+/*
+ * The file: a header, `count` fixed-size records sorted by UID, then the
+ * strings the records point into (base names and cached header fields).
+ * The header and each record carry their own checksum, so a flag change
+ * or an expunge rewrites one record and the header in place instead of
+ * the whole file; the strings never change until the next full rewrite.
+ * An expunged message stays as a record marked REC_EXPUNGED until then.
+ */
 struct index_header {
 	char magic[8];
 	uint32_t uidvalidity;
@@ -33,10 +42,20 @@ struct index_header {
 	uint64_t highest_modseq;
 	int64_t new_sec, new_nsec, cur_sec, cur_nsec;
 	uint64_t uidlist_ino, uidlist_size;
-	uint64_t count;
+	uint64_t count;		/* records, expunged ones included */
+	uint64_t expunged;	/* records marked REC_EXPUNGED */
 	uint64_t strings_len;
+	uint64_t strings_checksum;	/* XXH3-64 of the strings */
 	uint64_t token;		/* new at every write: "has it changed?" */
-	uint64_t checksum;	/* XXH3-64 of what follows the header */
+	uint64_t checksum;	/* XXH3-64 of this header, this field 0 */
+};
+
+enum {
+	REC_IN_NEW = 1,		/* the file is in new/ */
+	REC_EXPUNGED = 2,	/* gone; skipped when loading */
+	REC_FULL_NAME = 4,	/* the strings hold the full file name, not
+				   just the base: its info part is not one
+				   mailtree would write */
 };
 
 struct index_record {
@@ -45,8 +64,31 @@ struct index_record {
 	int64_t internal_date;
 	unsigned char guid[16];
 	uint32_t name_off, name_len, hdr_off, hdr_len;
-	uint32_t in_new, pad;
+	uint32_t state;		/* REC_* */
+	uint32_t check;		/* XXH32 of this record, this field 0 */
 };
+
+/* Rewrite the whole file once this share of its records are tombstones. */
+#define INDEX_COMPACT_PERCENT 25
+
+static uint32_t record_check(const struct index_record *r)
+{
+	struct index_record c = *r;
+
+	c.check = 0;
+	return XXH32(&c, sizeof(c), 0);
+}
+
+static uint64_t header_check(const struct index_header *h)
+{
+	struct index_header c = *h;
+
+	c.checksum = 0;
+	return XXH3_64bits(&c, sizeof(c));
+}
+
+_Static_assert(sizeof(struct index_record) == INDEX_RECORD_SIZE,
+	       "folder.h sizes pending records");
 
 static void path_of(const struct folder *f, const char *name, struct buf *out)
 {
@@ -121,6 +163,7 @@ static void modseq_reset(struct folder *f)
 		      (unsigned long long)f->highest_modseq) == 0)
 		write_file_atomic(path.data, line, strlen(line), 0600);
 	buf_release(&path);
+	f->index_full = true;
 	f->index_dirty = true;
 }
 
@@ -130,31 +173,89 @@ static int index_validate(const struct buf *data, struct index_header *h_r)
 {
 	const struct index_record *recs;
 	struct index_header h;
+	uint64_t prev_uid = 0;
 	size_t i;
 
 	if (data->len < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, data->data, sizeof(h));
 	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0 ||
+	    header_check(&h) != h.checksum ||
 	    h.count > (data->len - sizeof(h)) / sizeof(struct index_record) ||
 	    sizeof(h) + h.count * sizeof(struct index_record) + h.strings_len !=
 		    data->len ||
-	    XXH3_64bits(data->data + sizeof(h), data->len - sizeof(h)) !=
-		    h.checksum)
+	    h.expunged > h.count)
 		return -EINVAL;
 	recs = (const struct index_record *)(data->data + sizeof(h));
+	if (XXH3_64bits(recs + h.count, h.strings_len) != h.strings_checksum)
+		return -EINVAL;
 	for (i = 0; i < h.count; i++) {
-		if ((uint64_t)recs[i].name_off + recs[i].name_len > h.strings_len ||
-		    (uint64_t)recs[i].hdr_off + recs[i].hdr_len > h.strings_len ||
-		    recs[i].name_len == 0 || recs[i].base_len > recs[i].name_len ||
-		    (i > 0 && recs[i].uid <= recs[i - 1].uid))
+		const struct index_record *r = &recs[i];
+
+		if (record_check(r) != r->check ||
+		    (uint64_t)r->name_off + r->name_len > h.strings_len ||
+		    (uint64_t)r->hdr_off + r->hdr_len > h.strings_len ||
+		    r->name_len == 0 || r->base_len > r->name_len ||
+		    ((r->state & REC_FULL_NAME) == 0 &&
+		     r->name_len != r->base_len) ||
+		    r->uid <= prev_uid)
 			return -EINVAL;
+		prev_uid = r->uid;
 	}
 	*h_r = h;
 	return 0;
 }
 
-/* A value no earlier write of this index can have had. */
+/* The current file name of the message a record describes. */
+static char *record_name(const struct index_record *r, const char *strings)
+{
+	struct buf name = BUF_INIT;
+
+	buf_append(&name, strings + r->name_off, r->name_len);
+	if ((r->state & (REC_FULL_NAME | REC_IN_NEW)) == 0)
+		maildir_name_info(&name, r->flags, r->keywords, NULL);
+	return buf_detach(&name);
+}
+
+/* Whether a message's file name is its base plus the info part mailtree
+ * writes for its flags, so that the record need only keep the base. */
+static bool name_is_derived(const struct message *m)
+{
+	struct buf want = BUF_INIT;
+	bool same;
+
+	buf_append(&want, m->name, m->base_len);
+	if (!m->in_new)
+		maildir_name_info(&want, m->flags, m->keywords, NULL);
+	same = strcmp(want.data, m->name) == 0;
+	buf_release(&want);
+	return same;
+}
+
+/* The record of a message whose strings were written at its idx_* offsets. */
+static void fill_record(const struct message *m, uint32_t state,
+			struct index_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->uid = m->uid;
+	r->flags = m->flags;
+	r->keywords = m->keywords;
+	r->base_len = m->base_len;
+	r->state = state | (m->in_new ? REC_IN_NEW : 0);
+	r->modseq = m->modseq;
+	r->size = m->size;
+	r->vsize = m->vsize;
+	r->internal_date = m->internal_date;
+	memcpy(r->guid, m->guid, sizeof(r->guid));
+	r->name_off = m->idx_name_off;
+	r->name_len = m->idx_name_len;
+	r->hdr_off = m->idx_hdr_off;
+	r->hdr_len = m->headers_len;
+	if (m->idx_full_name)
+		r->state |= REC_FULL_NAME;
+	r->check = record_check(r);
+}
+
 static uint64_t new_token(void)
 {
 	static uint64_t counter;
@@ -205,31 +306,48 @@ int index_load(struct folder *f)
 	    h.uidvalidity != f->uidlist.uidvalidity)
 		goto rebuild;
 	recs = (const struct index_record *)(data.data + sizeof(h));
-	strings = data.data + sizeof(h) + h.count * sizeof(*recs);
+	strings = (const char *)(recs + h.count);
 	f->msgs = xcalloc(h.count ? h.count : 1, sizeof(*f->msgs));
 	f->cap = h.count ? h.count : 1;
+	f->count = 0;
 	for (i = 0; i < h.count; i++) {
 		const struct index_record *r = &recs[i];
-		struct message *m = &f->msgs[i];
+		struct message *m = &f->msgs[f->count];
 
+		if (r->state & REC_EXPUNGED)
+			continue;
 		m->uid = r->uid;
 		m->flags = r->flags;
 		m->keywords = r->keywords;
 		m->base_len = r->base_len;
-		m->in_new = r->in_new != 0;
+		m->in_new = (r->state & REC_IN_NEW) != 0;
 		m->modseq = r->modseq;
 		m->size = r->size;
 		m->vsize = r->vsize;
 		m->internal_date = (time_t)r->internal_date;
 		memcpy(m->guid, r->guid, sizeof(m->guid));
-		m->name = xstrndup(strings + r->name_off, r->name_len);
+		m->name = record_name(r, strings);
 		if (r->hdr_len > 0) {
 			m->headers = xstrndup(strings + r->hdr_off, r->hdr_len);
 			m->headers_len = r->hdr_len;
 		}
+		m->idx_pos = (uint32_t)i;
+		m->idx_name_off = r->name_off;
+		m->idx_name_len = r->name_len;
+		m->idx_hdr_off = r->hdr_off;
+		m->idx_full_name = (r->state & REC_FULL_NAME) != 0;
+		f->count++;
 	}
-	f->count = h.count;
+	f->index_records = h.count;
+	f->index_expunged = h.expunged;
+	f->index_strings_len = h.strings_len;
+	f->index_strings_checksum = h.strings_checksum;
 	f->highest_modseq = h.highest_modseq;
+	/* A record written after the header in an update cut short by a
+	 * crash may carry a higher MODSEQ than the header. */
+	for (i = 0; i < f->count; i++)
+		if (f->msgs[i].modseq > f->highest_modseq)
+			f->highest_modseq = f->msgs[i].modseq;
 	f->new_mtime.tv_sec = h.new_sec;
 	f->new_mtime.tv_nsec = h.new_nsec;
 	f->cur_mtime.tv_sec = h.cur_sec;
@@ -269,18 +387,21 @@ int index_read_summary(const char *dir, struct index_summary *sum_r)
 		return ret;
 	}
 	recs = (const struct index_record *)(data.data + sizeof(h));
-	strings = data.data + sizeof(h) + h.count * sizeof(*recs);
+	strings = (const char *)(recs + h.count);
 	sum_r->uidvalidity = h.uidvalidity;
 	sum_r->next_uid = h.next_uid;
 	sum_r->highest_modseq = h.highest_modseq;
-	sum_r->count = (size_t)h.count;
 	sum_r->entries = xcalloc(h.count ? h.count : 1,
 				 sizeof(*sum_r->entries));
 	for (i = 0; i < h.count; i++) {
-		sum_r->entries[i].uid = recs[i].uid;
-		sum_r->entries[i].base_len = recs[i].base_len;
-		sum_r->entries[i].name = xstrndup(strings + recs[i].name_off,
-						  recs[i].name_len);
+		struct index_entry *e = &sum_r->entries[sum_r->count];
+
+		if (recs[i].state & REC_EXPUNGED)
+			continue;
+		e->uid = recs[i].uid;
+		e->base_len = recs[i].base_len;
+		e->name = record_name(&recs[i], strings);
+		sum_r->count++;
 	}
 	buf_release(&data);
 	return 0;
@@ -296,62 +417,70 @@ void index_summary_release(struct index_summary *sum)
 	memset(sum, 0, sizeof(*sum));
 }
 
-int index_save(struct folder *f)
+
+static void fill_header(struct folder *f, struct index_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, INDEX_MAGIC, 8);
+	h->uidvalidity = f->uidlist.uidvalidity;
+	h->next_uid = f->uidlist.next_uid;
+	h->highest_modseq = f->highest_modseq;
+	h->new_sec = f->new_mtime.tv_sec;
+	h->new_nsec = f->new_mtime.tv_nsec;
+	h->cur_sec = f->cur_mtime.tv_sec;
+	h->cur_nsec = f->cur_mtime.tv_nsec;
+	h->uidlist_ino = (uint64_t)f->uidlist.ino;
+	h->uidlist_size = (uint64_t)f->uidlist.size;
+	h->count = f->index_records;
+	h->expunged = f->index_expunged;
+	h->strings_len = f->index_strings_len;
+	h->strings_checksum = f->index_strings_checksum;
+	h->token = new_token();
+	h->checksum = header_check(h);
+	f->index_token = h->token;
+}
+
+/* Writes the whole file anew, without tombstones. */
+static int index_rewrite(struct folder *f)
 {
 	struct buf data = BUF_INIT, strings = BUF_INIT, path = BUF_INIT;
 	struct index_header h;
 	size_t i;
-	int ret;
+	int fd, ret;
 
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, INDEX_MAGIC, 8);
-	h.uidvalidity = f->uidlist.uidvalidity;
-	h.next_uid = f->uidlist.next_uid;
-	h.highest_modseq = f->highest_modseq;
-	h.new_sec = f->new_mtime.tv_sec;
-	h.new_nsec = f->new_mtime.tv_nsec;
-	h.cur_sec = f->cur_mtime.tv_sec;
-	h.cur_nsec = f->cur_mtime.tv_nsec;
-	h.uidlist_ino = (uint64_t)f->uidlist.ino;
-	h.uidlist_size = (uint64_t)f->uidlist.size;
-	h.count = f->count;
-	h.token = new_token();
+	for (i = 0; i < f->count; i++) {
+		struct message *m = &f->msgs[i];
 
-	buf_grow(&data, sizeof(h) + f->count * sizeof(struct index_record));
+		m->idx_pos = (uint32_t)i;
+		m->idx_full_name = !name_is_derived(m);
+		m->idx_name_off = (uint32_t)strings.len;
+		m->idx_name_len = m->idx_full_name ? (uint32_t)strlen(m->name)
+						   : m->base_len;
+		buf_append(&strings, m->name, m->idx_name_len);
+		m->idx_hdr_off = (uint32_t)strings.len;
+		buf_append(&strings, m->headers, m->headers_len);
+	}
+	f->index_records = f->count;
+	f->index_expunged = 0;
+	f->index_strings_len = strings.len;
+	f->index_strings_checksum = XXH3_64bits(strings.data, strings.len);
+	fill_header(f, &h);
+
+	buf_grow(&data, sizeof(h) + f->count * sizeof(struct index_record) +
+		 strings.len);
 	buf_append(&data, &h, sizeof(h));
 	for (i = 0; i < f->count; i++) {
-		const struct message *m = &f->msgs[i];
 		struct index_record r;
 
-		memset(&r, 0, sizeof(r));
-		r.uid = m->uid;
-		r.flags = m->flags;
-		r.keywords = m->keywords;
-		r.base_len = m->base_len;
-		r.in_new = m->in_new;
-		r.modseq = m->modseq;
-		r.size = m->size;
-		r.vsize = m->vsize;
-		r.internal_date = m->internal_date;
-		memcpy(r.guid, m->guid, sizeof(r.guid));
-		r.name_off = (uint32_t)strings.len;
-		r.name_len = (uint32_t)strlen(m->name);
-		buf_append(&strings, m->name, r.name_len);
-		r.hdr_off = (uint32_t)strings.len;
-		r.hdr_len = m->headers_len;
-		buf_append(&strings, m->headers, m->headers_len);
+		fill_record(&f->msgs[i], 0, &r);
 		buf_append(&data, &r, sizeof(r));
 	}
 	buf_append(&data, strings.data, strings.len);
-	h.strings_len = strings.len;
-	h.checksum = XXH3_64bits(data.data + sizeof(h), data.len - sizeof(h));
-	f->index_token = h.token;
-	memcpy(data.data, &h, sizeof(h));
 
 	/* Derived data: replaced atomically but not fsynced.  After a crash
-	 * a damaged file fails its checksum and is rebuilt. */
+	 * a damaged file fails its checksums and is rebuilt. */
 	path_of(f, INDEX_NAME ".tmp", &path);
-	int fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
@@ -374,7 +503,76 @@ out:
 	return ret;
 }
 
-/* Keeps the index_cached_headers[] fields as "Name: value" lines. */
+/* Writes the queued records and then the header into the existing file. */
+static int index_write_in_place(struct folder *f)
+{
+	struct buf path = BUF_INIT;
+	struct index_header h;
+	size_t i;
+	int fd, ret = 0;
+
+	path_of(f, INDEX_NAME, &path);
+	fd = open(path.data, O_WRONLY | O_CLOEXEC);
+	buf_release(&path);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < f->index_pending_count && ret == 0; i++) {
+		const struct index_pending *p = &f->index_pending[i];
+		off_t at = (off_t)(sizeof(h) +
+				   (uint64_t)p->pos * sizeof(struct index_record));
+
+		if (pwrite(fd, p->rec, sizeof(p->rec), at) != sizeof(p->rec))
+			ret = errno ? -errno : -EIO;
+	}
+	if (ret == 0) {
+		fill_header(f, &h);
+		if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
+			ret = errno ? -errno : -EIO;
+	}
+	close(fd);
+	return ret;
+}
+
+void index_note_record(struct folder *f, const struct message *m,
+		       bool expunged)
+{
+	struct index_pending *p;
+	struct index_record r;
+
+	/* Only a record already in the file whose name it can still derive
+	 * (or an expunge) can be written in place. */
+	if (f->index_full || m->idx_pos == UINT32_MAX ||
+	    (!expunged && (m->idx_full_name || !name_is_derived(m)))) {
+		f->index_full = true;
+		return;
+	}
+	fill_record(m, expunged ? REC_EXPUNGED : 0, &r);
+	f->index_pending = xgrow(f->index_pending, &f->index_pending_cap,
+				 f->index_pending_count + 1,
+				 sizeof(*f->index_pending));
+	p = &f->index_pending[f->index_pending_count++];
+	p->pos = m->idx_pos;
+	memcpy(p->rec, &r, sizeof(r));
+	if (expunged)
+		f->index_expunged++;
+	f->index_dirty = true;
+}
+
+int index_save(struct folder *f)
+{
+	int ret;
+
+	if (f->index_full || f->index_records == 0 ||
+	    f->index_expunged * 100 >= f->index_records * INDEX_COMPACT_PERCENT ||
+	    index_changed_on_disk(f) != 0)
+		ret = index_rewrite(f);
+	else if ((ret = index_write_in_place(f)) < 0)
+		ret = index_rewrite(f);	/* the file went away: start over */
+	f->index_full = false;
+	f->index_pending_count = 0;
+	return ret;
+}
+
 static int cache_headers(int fd, struct message *m)
 {
 	struct message_summary sum;

@@ -26,6 +26,7 @@
  */
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct folder;
@@ -42,7 +43,14 @@ extern const char *const index_cached_headers[];
 /* Loads the index into an empty folder view.  Returns 1 when loaded, 0
  * when there is none or it does not fit the uidlist (rebuild needed). */
 int index_load(struct folder *f);
+/* Writes what changed: the queued records and the header in place when
+ * that is all, else the whole file. */
 int index_save(struct folder *f);
+/* Queues the record of a message whose flags changed, or which was
+ * expunged, for writing in place at the next index_save(); marks the
+ * whole file for rewriting when that cannot be done in place. */
+void index_note_record(struct folder *f, const struct message *m,
+		       bool expunged);
 /* Whether another process wrote the index since this view last read or
  * wrote it.  Returns 1, 0, or a negative errno.  The caller holds the
  * folder lock, under which every process writes the index. */

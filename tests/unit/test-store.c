@@ -301,12 +301,58 @@ static void test_folder(void)
 	folder_free(&pa);
 	folder_free(&pb);
 
+	/* Flag changes and expunges rewrite one record in place. */
+	struct stat ist1, ist2;
+	struct folder *q = NULL;
+	buf_reset(&p);
+	buf_printf(&p, "%s/" INDEX_NAME, dir.data);
+	folder_open(dir.data, &q);
+	stat(p.data, &ist1);
+	ok(folder_set_flags(q, 4, MFLAG_ANSWERED, 0) == 0, "flag 4 \\Answered");
+	stat(p.data, &ist2);
+	ok(ist1.st_ino == ist2.st_ino, "the index was updated in place");
+	uint64_t m4 = folder_find_uid(q, 4)->modseq;
+	folder_free(&q);
+	folder_open(dir.data, &q);
+	ok(folder_find_uid(q, 4) != NULL &&
+	   folder_find_uid(q, 4)->flags == MFLAG_ANSWERED &&
+	   folder_find_uid(q, 4)->modseq == m4 && q->highest_modseq >= m4,
+	   "a fresh open reads the updated record");
+	folder_free(&q);
+	/* A damaged record is noticed and the index rebuilt from the files. */
+	int ifd = open(p.data, O_RDWR);
+	char junk = 'x';
+	if (ifd >= 0) {
+		pwrite(ifd, &junk, 1, (off_t)(ist2.st_size - 1 - 40));
+		close(ifd);
+	}
+	folder_open(dir.data, &q);
+	ok(q != NULL && folder_find_uid(q, 4) != NULL &&
+	   folder_find_uid(q, 4)->flags == MFLAG_ANSWERED &&
+	   q->highest_modseq >= m4, "a damaged index is rebuilt, MODSEQs kept above");
+	folder_free(&q);
+
+	/* With cur/ unchanged since the last sync, a delivery into new/ is
+	 * found without listing cur/, and the messages in cur/ stay. */
+	struct timespec old_times[2] = { { 1600000000, 0 }, { 1600000000, 0 } };
+	buf_reset(&p);
+	buf_printf(&p, "%s/cur", dir.data);
+	utimensat(AT_FDCWD, p.data, old_times, 0);
+	folder_open(dir.data, &q);
+	size_t before = q->count;
+	ok(q->cur_mtime.tv_sec == 1600000000, "a settled cur/ mtime is recorded");
+	uint32_t nu2 = save_msg(q, "Subject: five\n\n", 0);
+	ok(folder_sync(q) == 1 && q->count == before + 1 &&
+	   folder_find_uid(q, nu2) != NULL && folder_find_uid(q, 1) != NULL,
+	   "new mail seen, messages in cur/ kept, without listing cur/");
+	folder_free(&q);
+
 	/* The index is derived: deleting it loses nothing. */
 	folder_free(&g);
 	buf_reset(&p);
 	buf_printf(&p, "%s/" INDEX_NAME, dir.data);
 	unlink(p.data);
-	ok(folder_open(dir.data, &g) == 0 && g->count == 2 &&
+	ok(folder_open(dir.data, &g) == 0 && g->count == 3 && folder_find_uid(g, nu2) != NULL &&
 	   folder_find_uid(g, 1) != NULL && folder_find_uid(g, 4) != NULL,
 	   "index deleted: rebuilt with the same UIDs");
 	ok(g->highest_modseq >= f->highest_modseq,
