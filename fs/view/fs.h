@@ -157,6 +157,8 @@ int tree_folder_exists(struct vuser *u, const char *name);
 /* The directory of the user's folder `name` ("" for the user's top). */
 struct vdir *tree_get_dir(struct view *v, unsigned int user,
 			  const char *name);
+/* A folder renamed: the directory keeps its id, so its inodes. */
+void tree_rename_dir(struct view *v, struct vdir *d, const char *name);
 /* Forgets a directory (deleted or renamed): its id is never reused. */
 void tree_drop_dir(struct view *v, struct vdir *d);
 /* Resolves an inode; -ENOENT when its object no longer exists. */

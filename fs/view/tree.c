@@ -76,7 +76,7 @@ struct vdir *tree_get_dir(struct view *v, unsigned int user, const char *name)
 
 	buf_printf(&key, "%u/%s", user, name);
 	if (strmap_get(&v->dir_map, key.data, key.len, &id) &&
-	    !v->dirs[id]->gone)
+	    !v->dirs[id]->gone && strcmp(v->dirs[id]->key, key.data) == 0)
 		d = v->dirs[id];
 	buf_release(&key);
 	return d != NULL ? d : new_dir(v, VDIR_FOLDER, user, name);
@@ -88,6 +88,19 @@ static void close_folder(struct view *v, struct vdir *d)
 		return;
 	notify_remove(v->notify, d->f->dir);
 	folder_free(&d->f);
+}
+
+void tree_rename_dir(struct view *v, struct vdir *d, const char *name)
+{
+	struct buf key = BUF_INIT;
+
+	close_folder(v, d);
+	free(d->name);
+	free(d->key);
+	d->name = xstrdup(name);
+	buf_printf(&key, "%u/%s", d->user, name);
+	d->key = buf_detach(&key);
+	strmap_put(&v->dir_map, d->key, strlen(d->key), d->id);
 }
 
 void tree_drop_dir(struct view *v, struct vdir *d)

@@ -254,19 +254,26 @@ void write_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, -ret);
 }
 
-/* Drops the directories of a folder and of every folder below it. */
-static void drop_tree(struct view *v, unsigned int user, const char *name)
+/* Renames the directories of a folder and of every folder below it,
+ * keeping their inodes (the kernel keeps the renamed dentries). */
+static void rename_tree(struct view *v, unsigned int user, const char *from,
+			const char *to)
 {
-	size_t i, len = strlen(name);
+	struct buf name = BUF_INIT;
+	size_t i, len = strlen(from);
 
 	for (i = 0; i < v->n_dirs; i++) {
 		struct vdir *d = v->dirs[i];
 
 		if (d->kind == VDIR_FOLDER && d->user == user && !d->gone &&
-		    strncmp(d->name, name, len) == 0 &&
-		    (d->name[len] == '\0' || d->name[len] == '/'))
-			tree_drop_dir(v, d);
+		    strncmp(d->name, from, len) == 0 &&
+		    (d->name[len] == '\0' || d->name[len] == '/')) {
+			buf_reset(&name);
+			buf_printf(&name, "%s%s", to, d->name + len);
+			tree_rename_dir(v, d, name.data);
+		}
 	}
+	buf_release(&name);
 }
 
 static int move_message(struct view *v, const struct node *c,
@@ -333,7 +340,7 @@ void write_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			if (ret == -EEXIST)
 				ret = -ENOTEMPTY;
 			if (ret == 0) {
-				drop_tree(v, c.d->user, old);
+				rename_tree(v, c.d->user, old, full.data);
 				view_inval(v, parent, NULL);
 				view_inval(v, newparent, NULL);
 			}
