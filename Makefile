@@ -144,6 +144,7 @@ install: all
 	done
 
 clean:
+	@! mountpoint -q demo/mnt 2>/dev/null || fusermount3 -u demo/mnt
 	rm -rf build build-asan build-fuzz demo
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(VIEW_OBJ:.o=.d)
