@@ -23,6 +23,8 @@ SAN     ?=
 PKGS_LIB  = libxxhash libcrypt openssl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_LIB))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS_LIB))
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
+FUSE_LIBS   = $(shell pkg-config --libs fuse3)
 
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wvla
@@ -39,11 +41,17 @@ LIB_OBJ   = $(LIB_SRC:%.c=$(O)/%.o)
 LIB       = $(O)/libmailtree.a
 TOOL_SRC  = $(wildcard tools/*.c)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(O)/%.o)
+# The FUSE view: fs/view/ is a program, not part of the library.  Its
+# FUSE-free files (names, property rendering) are also linked into the
+# tests/unit/test-view-*.c unit tests.
+VIEW_SRC  = $(wildcard fs/view/*.c)
+VIEW_OBJ  = $(VIEW_SRC:%.c=$(O)/%.o)
+VIEW_PURE = $(O)/fs/view/names.o $(O)/fs/view/props.o
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
-PROGS     = $(O)/mailtree
+PROGS     = $(O)/mailtree $(O)/mailtree-fs
 MANPAGES  = $(wildcard man/*.[1-8])
 
 .PHONY: all deps run test check-asan tests-build fuzz bench install clean
@@ -75,6 +83,19 @@ $(LIB): $(LIB_OBJ)
 $(O)/mailtree: $(TOOL_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
+
+$(O)/fs/view/%.o: fs/view/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c -o $@ $<
+
+$(O)/mailtree-fs: $(VIEW_OBJ) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(VIEW_OBJ) $(LIB) $(PKG_LIBS) $(FUSE_LIBS)
+
+$(O)/tests/test-view-%: $(O)/tests/unit/test-view-%.o $(VIEW_PURE) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(VIEW_PURE) $(LIB) $(PKG_LIBS)
 
 $(O)/tests/test-%: $(O)/tests/unit/test-%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
@@ -123,7 +144,8 @@ install: all
 	done
 
 clean:
+	@! mountpoint -q demo/mnt 2>/dev/null || fusermount3 -u demo/mnt
 	rm -rf build build-asan build-fuzz demo
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) \
 	$(UNIT_SRC:%.c=$(O)/%.d) $(FUZZ_SRC:%.c=$(O)/%.d)

@@ -1,0 +1,198 @@
+#ifndef MAILTREE_VIEW_FS_H
+#define MAILTREE_VIEW_FS_H
+
+/*
+ * The FUSE side of mailtree-fs: the mount's state, the directory table
+ * and the inode scheme.
+ *
+ * Inodes are computed, not stored: an inode number is
+ *
+ *   dir id (20 bits) | UID (32 bits) | entry (12 bits)
+ *
+ * where the dir id names a directory of the tree above the messages (the
+ * mount root, a user, a folder) in a table that only grows during the
+ * mount, the UID a message of that folder (0 for the folder itself) and
+ * the entry a file or directory of the message or folder (VE_*).  So an
+ * object keeps its number for the life of the mount, and a number is
+ * never reused for another object: a folder renamed, deleted or given a
+ * new UIDVALIDITY gets a new dir id.  forget has nothing to free; the
+ * generation is always 0.  The root is dir 0, UID 0, entry VE_DIR = 1,
+ * which is FUSE_ROOT_ID.
+ *
+ * Threads: libfuse's session loop runs in the main thread; a second
+ * thread waits for the store's change notification, re-syncs the
+ * changed folders and tells the kernel to drop what it cached.  One
+ * mutex (view.lock) guards everything below; kernel notifications are
+ * sent without holding it, since the kernel may be waiting for a reply
+ * from the main thread while it handles them.
+ */
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "strmap.h"
+
+struct folder;
+struct message;
+struct mailbox;
+struct notify;
+
+/* Entries of a folder (UID 0) or of a message (UID > 0). */
+enum {
+	VE_DIR = 1,		/* the directory itself */
+	/* In a folder. */
+	VE_FOLDER_DIR = 2,	/* .folder/ */
+	VE_FOLDER_PROP = 3,	/* + enum view_folder_prop */
+	/* In a message. */
+	VE_EML = 2,		/* message.eml */
+	VE_HEADER = 3,		/* header */
+	VE_PROP = 8,		/* + enum view_prop */
+	VE_FLAGS_DIR = 32,	/* flags/ */
+	VE_SYSFLAG = 33,	/* + index in view_sysflag_names */
+	VE_PASSED = 39,		/* $Forwarded from Maildir's P flag */
+	VE_KEYWORD = 40,	/* + keyword letter index */
+	VE_MAX = 4095,
+};
+
+#define VE_NEW 64		/* + slot: a file being written (write.h) */
+#define VIEW_NEW_MAX 1024
+#define VIEW_DIRS_MAX ((1u << 20) - 1)
+
+static inline fuse_ino_t view_ino(uint32_t dir, uint32_t uid, unsigned entry)
+{
+	return ((uint64_t)dir << 44) | ((uint64_t)uid << 12) | entry;
+}
+
+enum vdir_kind { VDIR_ROOT, VDIR_USER, VDIR_FOLDER };
+
+/* What the view remembers per message beyond the index. */
+struct vmsg {
+	uint32_t uid;
+	uint64_t header_size;	/* +1; 0 = not known yet */
+	uint64_t hidden;	/* bit e: entry e removed by rm -r */
+};
+
+/* A directory above the messages. */
+struct vdir {
+	enum vdir_kind kind;
+	uint32_t id;
+	unsigned int user;	/* index in view.users */
+	char *name;		/* folder name, "" for a user or the root */
+	char *key;		/* "<user>/<name>", the table's key */
+	bool gone;		/* deleted or renamed away */
+	struct folder *f;	/* opened at first use */
+	struct timespec synced;	/* last folder_sync() */
+	uint32_t uidvalidity;
+	struct vmsg *extra;	/* sorted by UID */
+	size_t n_extra, cap_extra;
+};
+
+struct vuser {
+	char *name;
+	struct mailbox *mbox;
+	uid_t uid;
+	gid_t gid;
+	uint32_t dir;		/* its VDIR_USER (or the root) */
+	char **folders;		/* mailbox_list(), refreshed each second */
+	size_t n_folders;
+	struct timespec listed;
+};
+
+struct view {
+	char *store;
+	bool all_users;
+	struct vuser *users;
+	size_t n_users;
+	struct vdir **dirs;	/* by id */
+	size_t n_dirs, cap_dirs;
+	struct strmap dir_map;	/* key -> id */
+	pthread_mutex_t lock;
+	struct notify *notify;
+	struct fuse_session *se;
+	int wake_fd;		/* eventfd: the notify thread has work */
+	/* Kernel invalidations queued by the main thread for the notify
+	 * thread to send. */
+	struct inval *inval;
+	size_t n_inval, cap_inval;
+	/* Files being written into folders (write.h), by entry - VE_NEW. */
+	struct ofile *newfiles[VIEW_NEW_MAX];
+	double timeout;		/* entry and attribute timeout, seconds */
+	time_t mount_time;
+};
+
+struct inval {
+	fuse_ino_t ino;		/* an inode, or the parent of name */
+	char *name;		/* NULL: invalidate the inode */
+};
+
+/* A node the kernel asks about, resolved under the lock. */
+struct node {
+	fuse_ino_t ino;
+	struct vdir *d;
+	uint32_t uid;
+	unsigned int entry;
+	struct message *m;	/* the message when uid > 0 */
+};
+
+/* tree.c */
+int tree_init(struct view *v);
+void tree_release(struct view *v);
+struct vdir *tree_dir(struct view *v, uint32_t id);
+/* The folder view of a folder directory, opened and synced as needed
+ * (at most once a second unless `force`). */
+int tree_folder(struct view *v, struct vdir *d, bool force,
+		struct folder **f_r);
+/* Refreshes the user's folder list if it is older than a second. */
+void tree_user_folders(struct view *v, struct vuser *u, bool force);
+/* Whether `name` is a folder or the parent of folders of the user:
+ * 2 a folder, 1 only a parent, 0 neither. */
+int tree_folder_exists(struct vuser *u, const char *name);
+/* The directory of the user's folder `name` ("" for the user's top). */
+struct vdir *tree_get_dir(struct view *v, unsigned int user,
+			  const char *name);
+/* A folder renamed: the directory keeps its id, so its inodes. */
+void tree_rename_dir(struct view *v, struct vdir *d, const char *name);
+/* Forgets a directory (deleted or renamed): its id is never reused. */
+void tree_drop_dir(struct view *v, struct vdir *d);
+/* Resolves an inode; -ENOENT when its object no longer exists. */
+int tree_node(struct view *v, fuse_ino_t ino, struct node *n_r);
+/* Looks up name in a directory node; fills the child node. */
+int tree_lookup(struct view *v, const struct node *parent, const char *name,
+		struct node *child_r);
+int tree_attr(struct view *v, const struct node *n, struct stat *st);
+struct vmsg *tree_vmsg(struct vdir *d, uint32_t uid, bool create);
+/* Renders a file's content (props, flags, folder props). */
+int tree_render(struct view *v, const struct node *n, struct buf *out);
+/* The name of a directory entry of a directory: appends to out. */
+void tree_dir_entry_name(struct view *v, struct vdir *d, struct buf *out);
+
+/* Directory listings, snapshotted at opendir. */
+struct listing {
+	struct {
+		fuse_ino_t ino;
+		mode_t type;
+		size_t name;	/* offset in names */
+	} *ents;
+	size_t n, cap;
+	struct buf names;
+};
+int tree_list(struct view *v, const struct node *n, struct listing *l);
+
+/* Queues a kernel invalidation (sent by the notify thread). */
+void view_inval(struct view *v, fuse_ino_t ino, const char *name);
+
+/* ops.c */
+extern const struct fuse_lowlevel_ops view_ops;
+
+/* notify thread (watch.c) */
+int watch_start(struct view *v, pthread_t *thr_r);
+void watch_stop(struct view *v, pthread_t thr);
+
+#endif
