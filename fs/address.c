@@ -359,6 +359,26 @@ void address_list_free(struct address **list)
 	*list = NULL;
 }
 
+/* A display name as written in a header: quoted when it holds a character
+ * that would otherwise split or end it (RFC 5322 specials), so that
+ * "Doe, J." <j@x.org> stays one address in a comma-separated list. */
+static void put_display_name(struct buf *out, const char *name)
+{
+	const char *p;
+
+	if (strpbrk(name, ",;:<>@\"()[]\\") == NULL) {
+		buf_puts(out, name);
+		return;
+	}
+	buf_putc(out, '"');
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(out, '\\');
+		buf_putc(out, *p);
+	}
+	buf_putc(out, '"');
+}
+
 void address_list_format(const struct address *a, struct buf *out)
 {
 	bool first = true;
@@ -385,7 +405,7 @@ void address_list_format(const struct address *a, struct buf *out)
 				    : ", ");
 		first = false;
 		if (a->name_utf8 != NULL && a->name_utf8[0] != '\0') {
-			buf_puts(out, a->name_utf8);
+			put_display_name(out, a->name_utf8);
 			buf_puts(out, " <");
 		}
 		rfc2047_clean_text(a->mailbox, strlen(a->mailbox), out);

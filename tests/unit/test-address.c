@@ -95,6 +95,9 @@ int main(void)
 	      "1\nM|=?UTF-8?B?44G/44GR44KL?=|\xe3\x81\xbf\xe3\x81\x91\xe3\x82\x8b|-|"
 	      "raasdnil|gmail.com|0");
 
+	check_format("\"Doe, J.\" <j@x.org>, k@y.org",
+		     "\"Doe, J.\" <j@x.org>, k@y.org");
+	check_format("\"A \\\"B\\\" C\" <a@b.c>", "\"A \\\"B\\\" C\" <a@b.c>");
 	check_format("=?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>, x@y",
 		     "Andr\xc3\xa9 Pirard <PIRARD@vm1.ulg.ac.be>, x@y");
 	check_format("G: a@b, c@d;, e@f", "G: a@b, c@d;, e@f");
