@@ -77,7 +77,7 @@ int main(void)
 	ok(view_prop_render(&f, &m, VP_SUBJECT, &out) == 1 &&
 	   strcmp(out.data, "Grüße\n") == 0, "subject decoded: %s", out.data);
 	view_prop_render(&f, &m, VP_FROM, &out);
-	is_str(out.data, "Doe, J. <j@x.org>\n", "from: name and address");
+	is_str(out.data, "\"Doe, J.\" <j@x.org>\n", "from: name and address");
 	view_prop_render(&f, &m, VP_TO, &out);
 	is_str(out.data, "a@b.c, Jörg <j@y.de>\n", "to, decoded, one line");
 	is_int(view_prop_render(&f, &m, VP_CC, &out), 0, "no cc: no file");
