@@ -70,6 +70,12 @@ is "nothing stored from the broken DATA" "$(msgcount alice)" "$before"
 is "nothing left in tmp/ either" "$(tmpcount alice)$(tmpcount bob)" 00
 ok "the UNIX socket serves LMTP" $PY - "$SOCK" two
 is "the socket has mode 0660" "$(stat -c %a "$SOCK")" 660
+printf 'Subject: concurrent\n\nfour connections, one folder\n' >"$T_DIR/c.eml"
+before=$(msgcount alice)
+ok "200 messages on 4 connections to one user: every one gets 250" \
+    python3 "$(dirname "$0")/../bench/lmtp-load.py" 127.0.0.1 "$PORT" 200 4 \
+    "$T_DIR/c.eml" alice
+is "and all 200 are stored" "$(msgcount alice)" $((before + 200))
 ok "the daemon still answers after all that" lm two
 ok "log lines carry session= and peer=" \
     grep -q "session=[a-v0-9]* peer=127.0.0.1 rcpt=alice@example.org from=<sender@example.org> saved" \
