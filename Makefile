@@ -12,6 +12,7 @@
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 O       ?= build
 CC      ?= gcc
@@ -25,6 +26,10 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_LIB))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS_LIB))
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
 FUSE_LIBS   = $(shell pkg-config --libs fuse3)
+# The daemon and the tests of its parts also need libuv.
+PKGS_FRONT = libuv openssl
+FRONT_CFLAGS = $(shell pkg-config --cflags $(PKGS_FRONT))
+FRONT_LIBS   = $(shell pkg-config --libs $(PKGS_FRONT))
 
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wvla
@@ -33,7 +38,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 endif
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
-	      -Ifs $(PKG_CFLAGS) -MMD -MP
+	      -Ifs -Ifrontends $(PKG_CFLAGS) $(FRONT_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC   = $(wildcard fs/*.c)
@@ -47,11 +52,17 @@ TOOL_OBJ  = $(TOOL_SRC:%.c=$(O)/%.o)
 VIEW_SRC  = $(wildcard fs/view/*.c)
 VIEW_OBJ  = $(VIEW_SRC:%.c=$(O)/%.o)
 VIEW_PURE = $(O)/fs/view/names.o $(O)/fs/view/props.o
+# mailtreed: every frontends/*.c and frontends/*/*.c; all but the one with
+# main() also go into an archive that the unit tests and fuzz targets link.
+FRONT_SRC  = $(wildcard frontends/*.c frontends/*/*.c)
+FRONT_MAIN = $(O)/frontends/mailtreed.o
+FRONT_OBJ  = $(filter-out $(FRONT_MAIN),$(FRONT_SRC:%.c=$(O)/%.o))
+FRONT_LIB  = $(O)/libfrontends.a
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
-PROGS     = $(O)/mailtree $(O)/mailtree-fs
+PROGS     = $(O)/mailtree $(O)/mailtree-fs $(O)/mailtreed
 MANPAGES  = $(wildcard man/*.[1-8])
 
 .PHONY: all deps run test check-asan tests-build fuzz bench install clean
@@ -97,15 +108,28 @@ $(O)/tests/test-view-%: $(O)/tests/unit/test-view-%.o $(VIEW_PURE) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(VIEW_PURE) $(LIB) $(PKG_LIBS)
 
-$(O)/tests/test-%: $(O)/tests/unit/test-%.o $(LIB)
+$(FRONT_LIB): $(FRONT_OBJ)
+	@rm -f $@
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/mailtreed: $(FRONT_MAIN) $(FRONT_LIB) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(FRONT_MAIN) $(FRONT_LIB) $(LIB) \
+	    $(PKG_LIBS) $(FRONT_LIBS)
+
+$(O)/tests/test-%: $(O)/tests/unit/test-%.o $(FRONT_LIB) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_LIB) $(LIB) $(PKG_LIBS) \
+	    $(FRONT_LIBS)
 
 # Fuzz targets are also built with an ordinary main() that replays files,
 # so the test suite runs every target over the corpus without clang.
-$(O)/tests/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o $(LIB)
+$(O)/tests/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o \
+		   $(FRONT_LIB) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o $(LIB) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o \
+	    $(FRONT_LIB) $(LIB) $(PKG_LIBS) $(FRONT_LIBS)
 
 $(O)/tests/fuzz/driver.o: tests/fuzz/driver.c
 	@mkdir -p $(dir $@)
@@ -129,16 +153,21 @@ check-asan: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory O=build-fuzz CC=clang \
-	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libmailtree.a
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+	    build-fuzz/libmailtree.a build-fuzz/libfrontends.a
 	@tests/fuzz/build-libfuzzer build-fuzz
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run $(O)
 
+# mailtreed is a daemon an administrator starts, so it goes to sbin.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(O)/mailtree $(O)/mailtree-fs $(DESTDIR)$(BINDIR)/
+	install -m 755 $(O)/mailtreed $(DESTDIR)$(SBINDIR)/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
@@ -148,4 +177,4 @@ clean:
 	rm -rf build build-asan build-fuzz demo
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) \
-	$(UNIT_SRC:%.c=$(O)/%.d) $(FUZZ_SRC:%.c=$(O)/%.d)
+	$(FRONT_SRC:%.c=$(O)/%.d) $(UNIT_SRC:%.c=$(O)/%.d) $(FUZZ_SRC:%.c=$(O)/%.d)

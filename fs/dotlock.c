@@ -58,6 +58,8 @@ static pid_t lock_local_pid(const char *lock_path)
 	return (pid_t)pid;
 }
 
+static unsigned long tmp_counter;
+
 /* Decides whether an existing lock may be overridden. */
 static bool lock_is_stale(const char *path, const char *lock_path,
 			  const struct stat *lst,
@@ -98,8 +100,11 @@ static int lock_once(const char *path, const char *lock_path,
 	ret = xsnprintf(data, sizeof(data), "%ld:%s", (long)getpid(), host);
 	if (ret < 0)
 		return ret;
-	buf_printf(&tmp, "%s.%s.%ld", lock_path, maildir_hostname(),
-		   (long)getpid());
+	/* The counter keeps threads of one process (mailtreed saves from
+	 * several) from sharing, and removing, each other's file. */
+	buf_printf(&tmp, "%s.%s.%ld.%lu", lock_path, maildir_hostname(),
+		   (long)getpid(),
+		   __atomic_add_fetch(&tmp_counter, 1, __ATOMIC_RELAXED));
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;

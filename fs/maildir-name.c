@@ -96,7 +96,9 @@ void maildir_name_info(struct buf *out, uint32_t flags, uint32_t keywords,
 void maildir_name_new_base(struct buf *out, uint64_t now_usec,
 			   uint64_t size, uint64_t vsize)
 {
+	/* Atomic: mailtreed saves from several threads of one process. */
 	static unsigned long counter;
+	unsigned long n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 
 	/* Seconds, microseconds, pid and a per-process counter make the
 	 * name unique on this host; the host name makes it unique across
@@ -104,6 +106,6 @@ void maildir_name_new_base(struct buf *out, uint64_t now_usec,
 	buf_printf(out, "%llu.M%luP%ldQ%lu.%s,S=%llu,W=%llu",
 		   (unsigned long long)(now_usec / 1000000),
 		   (unsigned long)(now_usec % 1000000), (long)getpid(),
-		   ++counter, maildir_hostname(),
+		   n, maildir_hostname(),
 		   (unsigned long long)size, (unsigned long long)vsize);
 }

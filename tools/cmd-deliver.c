@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "deliver.h"
 #include "folder.h"
 #include "mailbox.h"
 #include "save.h"
@@ -20,14 +21,6 @@
 
 /* A leading mbox "From " line longer than this is not one. */
 #define FROM_LINE_MAX 4096
-
-static bool address_ok(const char *a)
-{
-	for (; *a != '\0'; a++)
-		if ((unsigned char)*a < 0x21 || *a == '<' || *a == '>' || *a == 0x7f)
-			return false;
-	return true;
-}
 
 /* Streams stdin into the save, dropping a leading "From " line and taking
  * the envelope sender from it when -f was not given. */
@@ -70,9 +63,8 @@ static int copy_input(struct save *s, struct buf *sender, bool have_sender,
 	if (first_nl != NULL && first_nl > head.data + skip && first_nl[-1] == '\r')
 		eol = "\r\n";
 	struct buf trace = BUF_INIT;
-	if (sender->len > 0 || have_sender)
-		buf_printf(&trace, "Return-Path: <%s>%s", sender->data, eol);
-	buf_printf(&trace, "Delivered-To: %s%s", recipient, eol);
+	deliver_trace_headers(&trace, sender->len > 0 || have_sender ?
+				      sender->data : NULL, recipient, eol);
 	ret = save_write(s, trace.data, trace.len);
 	buf_release(&trace);
 	if (ret == 0)
@@ -99,7 +91,7 @@ static int run(int argc, char **argv)
 	while ((c = getopt(argc, argv, "f:m:a:")) != -1) {
 		switch (c) {
 		case 'f':
-			if (!address_ok(optarg)) {
+			if (!deliver_address_ok(optarg)) {
 				log_error("invalid sender address \"%s\"", optarg);
 				return EX_USAGE;
 			}
@@ -114,7 +106,7 @@ static int run(int argc, char **argv)
 	if (optind != argc - 1)
 		return tool_usage(&cmd_deliver, true);
 	user = argv[optind];
-	if (orig_rcpt != NULL && !address_ok(orig_rcpt)) {
+	if (orig_rcpt != NULL && !deliver_address_ok(orig_rcpt)) {
 		log_error("invalid recipient address \"%s\"", orig_rcpt);
 		return EX_USAGE;
 	}

@@ -1,0 +1,158 @@
+/*
+ * mailtreed: the protocol daemon.  One libuv loop serves every listener
+ * of the configuration; see mailtreed(8) and mailtreed.conf(5).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "config.h"
+#include "server.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG "/etc/mailtree/mailtreed.conf"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: mailtreed [-f] [-c CONFIG]\n"
+		"  -c CONFIG  configuration file (default %s)\n"
+		"  -f         stay in the foreground and log to standard error\n",
+		DEFAULT_CONFIG);
+	exit(64);
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		log_error("unknown user %s", user);
+		return -ENOENT;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_error("cannot become user %s: %s", user, strerror(errno));
+		return -errno;
+	}
+	if (setuid(0) == 0)
+		fatal("still root after dropping privileges");
+	return 0;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	if (chdir("/") < 0)
+		return -errno;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+static void write_pid_file(const char *path)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+
+	if (write_file_atomic(path, line, (size_t)n, 0644) < 0)
+		log_warn("cannot write %s", path);
+}
+
+/* Each recipient of an LMTP transaction holds a file open: allow many. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = DEFAULT_CONFIG;
+	struct buf err = BUF_INIT;
+	struct config cfg;
+	struct server srv;
+	bool foreground = false;
+	int c, ret;
+
+	log_set_progname("mailtreed");
+	while ((c = getopt(argc, argv, "c:fh")) != -1) {
+		switch (c) {
+		case 'c': config_path = optarg; break;
+		case 'f': foreground = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	config_init(&cfg);
+	if (config_load(&cfg, config_path, &err) < 0) {
+		log_error("%s", err.data);
+		config_release(&cfg);
+		buf_release(&err);
+		return 78;	/* EX_CONFIG */
+	}
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	/* Computed once, before threads save messages in parallel. */
+	(void)maildir_hostname();
+	if (server_init(&srv, uv_default_loop(), &cfg, &err) < 0 ||
+	    server_listen(&srv, &err) < 0) {
+		log_error("%s", err.data);
+		server_release(&srv);
+		buf_release(&err);
+		return 78;
+	}
+	if (srv.cfg.user != NULL && getuid() == 0 &&
+	    drop_privileges(srv.cfg.user) < 0)
+		return 71;	/* EX_OSERR */
+	if (!foreground) {
+		log_use_syslog();
+		if ((ret = daemonize()) < 0) {
+			log_error("cannot daemonize: %s", strerror(-ret));
+			return 71;
+		}
+		/* The forked child must re-create the loop's epoll state. */
+		uv_loop_fork(srv.loop);
+	}
+	if (srv.cfg.pid_file != NULL)
+		write_pid_file(srv.cfg.pid_file);
+	server_signals(&srv);
+	log_info("started, pid %ld", (long)getpid());
+	uv_run(srv.loop, UV_RUN_DEFAULT);
+	log_info("stopped");
+	if (srv.cfg.pid_file != NULL)
+		unlink(srv.cfg.pid_file);
+	server_release(&srv);
+	uv_loop_close(uv_default_loop());
+	buf_release(&err);
+	return 0;
+}
