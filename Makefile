@@ -174,6 +174,7 @@ install: all
 
 clean:
 	@! mountpoint -q demo/mnt 2>/dev/null || fusermount3 -u demo/mnt
+	@! test -f demo/mailtreed.pid || kill $$(cat demo/mailtreed.pid) 2>/dev/null || true
 	rm -rf build build-asan build-fuzz demo
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) \
