@@ -79,6 +79,7 @@ static void login_done(struct conn *c, int result, void *ctx)
 	}
 	if (result < 0) {
 		pop3_reply_errno(s, result, NULL);
+		pop3_after_command(s);
 		return;
 	}
 	m = xcalloc(1, sizeof(*m));
