@@ -37,6 +37,7 @@ static const struct key global_keys[] = {
 	  (uint64_t)1 << 40 },
 	{ "max_connections_per_ip", V_UINT, L(max_conn_per_ip), 0, 100000 },
 	{ "idle_timeout", V_UINT, L(idle_timeout), 1, 86400 },
+	{ "pop3_idle_timeout", V_UINT, L(pop3_idle_timeout), 1, 86400 },
 	{ "max_bad_commands", V_UINT, L(max_bad_commands), 0, 1000 },
 	{ "max_recipients", V_UINT, L(max_recipients), 1, 10000 },
 	{ "auth_fail_delay", V_UINT, L(auth_fail_delay_ms), 0, 60000 },
@@ -75,6 +76,8 @@ void config_init(struct config *cfg)
 	cfg->limits.max_message_size = 64u * 1024 * 1024;
 	cfg->limits.max_conn_per_ip = 20;
 	cfg->limits.idle_timeout = 300;
+	/* RFC 1939 3: at least ten minutes. */
+	cfg->limits.pop3_idle_timeout = 600;
 	cfg->limits.max_bad_commands = 10;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.auth_fail_delay_ms = 2000;
@@ -282,7 +285,7 @@ static int check_whole(struct config *cfg, const char *path,
 		if (l->tls != TLS_NONE && cfg->tls_cert == NULL)
 			return fail(err, path, l->line, "tls needs tls_cert and "
 				    "tls_key", l->name);
-		if (l->proto != PROTO_LMTP)
+		if (l->proto != PROTO_LMTP && l->proto != PROTO_POP3)
 			return fail(err, path, l->line, "protocol not "
 				    "implemented yet", proto_names[l->proto]);
 		for (j = 0; j < i; j++)

@@ -28,6 +28,7 @@ struct limits {
 	uint64_t max_message_size;	/* bytes; 0 = no limit */
 	unsigned int max_conn_per_ip;	/* 0 = no limit */
 	unsigned int idle_timeout;	/* seconds */
+	unsigned int pop3_idle_timeout;	/* seconds, for POP3 sessions */
 	unsigned int max_bad_commands;	/* then disconnect; 0 = never */
 	unsigned int max_recipients;	/* per SMTP/LMTP transaction */
 	unsigned int auth_fail_delay_ms;

@@ -32,6 +32,7 @@ struct work_req {
 
 static void conn_process(struct conn *c);
 static void conn_maybe_free(struct conn *c);
+static void on_written_now(struct conn *c, void *ctx);
 
 static void conn_logv(const struct conn *c, bool warn, const char *fmt,
 		      va_list ap)
@@ -105,6 +106,16 @@ static void on_write(uv_write_t *req, int status)
 	if (status < 0 && !c->closing) {
 		conn_log_info(c, "write failed: %s", uv_strerror(status));
 		conn_close(c);
+	}
+	if (c->written_done != NULL && c->writes_pending == 0 &&
+	    !c->closing && c->delay_done != on_written_now) {
+		void (*done)(struct conn *, void *) = c->written_done;
+
+		c->written_done = NULL;
+		c->paused--;
+		c->processing = true;
+		done(c, c->written_ctx);
+		c->processing = false;
 	}
 	if (c->closing)
 		conn_maybe_free(c);
@@ -204,6 +215,13 @@ void conn_close(struct conn *c)
 			c->delay_done = NULL;
 			c->paused--;
 			done(c, c->delay_ctx);
+		}
+		if (c->written_done != NULL) {
+			void (*done)(struct conn *, void *) = c->written_done;
+
+			c->written_done = NULL;
+			c->paused--;
+			done(c, c->written_ctx);
 		}
 	}
 	conn_maybe_free(c);
@@ -470,6 +488,37 @@ void conn_delay(struct conn *c, unsigned int ms,
 	c->delay_ctx = ctx;
 	c->paused++;
 	uv_timer_start(&c->delay_timer, on_delay, ms, 0);
+}
+
+static void on_written_now(struct conn *c, void *ctx)
+{
+	void (*done)(struct conn *, void *) = c->written_done;
+
+	c->written_done = NULL;
+	c->paused--;
+	done(c, ctx);
+}
+
+void conn_wait_written(struct conn *c,
+		       void (*done)(struct conn *c, void *ctx), void *ctx)
+{
+	if (c->written_done != NULL)
+		fatal("conn_wait_written while a wait runs");
+	conn_flush(c);
+	c->written_done = done;
+	c->written_ctx = ctx;
+	c->paused++;
+	/* Nothing in flight: continue from the loop, not from here, so the
+	 * caller's stack unwinds first. */
+	if (c->writes_pending == 0)
+		conn_delay(c, 0, on_written_now, ctx);
+}
+
+void conn_set_idle_timeout(struct conn *c, unsigned int secs)
+{
+	c->limits.idle_timeout = secs;
+	if (!c->closing)
+		restart_idle_timer(c);
 }
 
 bool conn_bad_command(struct conn *c)

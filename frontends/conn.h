@@ -87,6 +87,8 @@ struct conn {
 	unsigned int bad_commands;
 	void (*delay_done)(struct conn *c, void *ctx);
 	void *delay_ctx;
+	void (*written_done)(struct conn *c, void *ctx);
+	void *written_ctx;
 	struct conn *prev, *next;	/* the server's list */
 };
 
@@ -117,6 +119,20 @@ void conn_queue_work(struct conn *c, void (*work)(void *arg),
  * closes first, done is called at once with c->closing set, to free ctx. */
 void conn_delay(struct conn *c, unsigned int ms,
 		void (*done)(struct conn *c, void *ctx), void *ctx);
+
+/*
+ * Sends what is queued and pauses input until all of it has reached the
+ * socket, then calls done(c, ctx).  A protocol that streams a large
+ * response (POP3 RETR) queues one chunk at a time and continues from
+ * done, so the output buffer never holds more than a chunk.  If the
+ * connection closes first, done is called at once with c->closing set,
+ * to free ctx.
+ */
+void conn_wait_written(struct conn *c,
+		       void (*done)(struct conn *c, void *ctx), void *ctx);
+/* Changes this connection's idle timeout (a protocol with its own
+ * default, such as POP3's ten minutes) and restarts the timer. */
+void conn_set_idle_timeout(struct conn *c, unsigned int secs);
 
 /* Counts a bad command; true when the limit is reached and the protocol
  * should say goodbye and close. */

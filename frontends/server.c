@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "server.h"
+#include "pop3/pop3.h"
 #include "smtp/smtp.h"
 #include "util.h"
 
@@ -21,6 +22,8 @@ const struct proto *server_proto(enum config_proto proto)
 	switch (proto) {
 	case PROTO_LMTP:
 		return &proto_lmtp;
+	case PROTO_POP3:
+		return &proto_pop3;
 	default:
 		return NULL;
 	}
