@@ -604,14 +604,17 @@ static int parse_first(struct imap_parser *p, const char *line, size_t len,
 	size_t pos = 0, start;
 	int r;
 
-	if ((r = check_line(p, line, len, lr_flags)) < 0)
-		return r;
+	/* The tag first, so that even a line refused as a whole gets a
+	 * tagged reply. */
 	while (pos < len && is_tag_char((unsigned char)line[pos]))
 		pos++;
-	if (pos == 0 || (pos < len && line[pos] != ' '))
+	if (pos > 0 && (pos == len || line[pos] == ' '))
+		p->tag = arena_strndup(p, line, pos);
+	if ((r = check_line(p, line, len, lr_flags)) < 0)
+		return r;
+	if (p->tag == NULL)
 		return fail(p, -EINVAL, len == 0 ? "Empty command" :
 			    "Invalid tag");
-	p->tag = arena_strndup(p, line, pos);
 	while (pos < len && line[pos] == ' ')
 		pos++;
 	start = pos;
