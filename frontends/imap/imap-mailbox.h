@@ -25,7 +25,8 @@ int imap_mailbox_decode(const char *name, size_t len, bool utf8,
 			struct buf *out);
 
 /* Appends a store name in wire form, quoted as an astring.  Returns 0 or
- * -EINVAL for a name that is not valid UTF-8. */
+ * -EINVAL for a name that is not valid UTF-8.  `name` must not point
+ * into `out`. */
 int imap_mailbox_encode(const char *name, size_t len, bool utf8,
 			struct buf *out);
 

@@ -247,7 +247,8 @@ static struct imap_list frame_close(struct imap_parser *p)
 	list.count = f->count;
 	list.args = arena_alloc(p, (f->count ? f->count : 1) *
 				sizeof(struct imap_arg));
-	memcpy(list.args, f->args, f->count * sizeof(struct imap_arg));
+	if (f->count > 0)
+		memcpy(list.args, f->args, f->count * sizeof(struct imap_arg));
 	f->count = 0;
 	f->section = false;
 	f->name = NULL;
@@ -573,7 +574,9 @@ bad_char:
 	if (p->depth > 0)
 		return fail(p, -EINVAL, p->frames[p->depth].section ?
 			    "Unbalanced brackets" : "Unbalanced parentheses");
-	p->result.args = p->frames[0].args;
+	/* Never a NULL array, even without arguments. */
+	p->result.args = p->frames[0].args != NULL ? p->frames[0].args :
+		arena_alloc(p, sizeof(struct imap_arg));
 	p->result.count = p->frames[0].count;
 	p->state = ST_START;
 	return IMAP_PARSE_DONE;

@@ -63,7 +63,7 @@ static void command(struct imap_parser *p)
 	struct imap_fetch fetch;
 	struct imap_search search;
 	struct imap_seqset set;
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, wire = BUF_INIT;
 	size_t i = 0, len;
 	time_t t;
 	int tz;
@@ -104,8 +104,11 @@ static void command(struct imap_parser *p)
 		if (!imap_arg_get_astring(&args->args[i], &s, &len))
 			continue;
 		buf_reset(&out);
-		if (imap_mailbox_decode(s, len, s[0] & 1, &out) == 0)
-			imap_mailbox_encode(out.data, out.len, s[0] & 1, &out);
+		buf_reset(&wire);
+		if (imap_mailbox_decode(s, len, s[0] & 1, &out) == 0 &&
+		    imap_mailbox_encode(out.data, out.len, s[0] & 1,
+					&wire) != 0)
+			abort();
 		(void)imap_date_time_parse(s, len, &t, &tz);
 		imap_quote_astring(&out, s, len);
 	}
@@ -113,6 +116,7 @@ static void command(struct imap_parser *p)
 	imap_fetch_release(&fetch);
 	imap_seqset_release(&set);
 	buf_release(&out);
+	buf_release(&wire);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
