@@ -134,7 +134,7 @@ static int parse_section(struct imap_fetch_body *b,
 			*error_r = "Section part number too deep";
 			return -EINVAL;
 		}
-		if (!imap_parse_number(s, (size_t)(stop - s), UINT32_MAX, &n))
+		if (!imap_arg_parse_number(s, (size_t)(stop - s), UINT32_MAX, &n))
 			goto bad;
 		b->parts[b->part_count++] = (uint32_t)n;
 		if (dot == NULL) {
@@ -187,8 +187,8 @@ static int parse_partial(struct imap_fetch_body *b, const char *s,
 	uint64_t origin, length;
 
 	if (dot == NULL ||
-	    !imap_parse_number(s, (size_t)(dot - s), UINT32_MAX, &origin) ||
-	    !imap_parse_number(dot + 1, strlen(dot + 1), UINT32_MAX,
+	    !imap_arg_parse_number(s, (size_t)(dot - s), UINT32_MAX, &origin) ||
+	    !imap_arg_parse_number(dot + 1, strlen(dot + 1), UINT32_MAX,
 			       &length) || length == 0) {
 		*error_r = "Invalid partial range";
 		return -EINVAL;
