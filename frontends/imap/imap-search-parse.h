@@ -113,7 +113,8 @@ void imap_search_release(struct imap_search *search);
 /*
  * Parses the arguments of SEARCH:
  *   [RETURN (opts)] [CHARSET charset] key *(key)
- * `search` is emptied first.  Returns 0; -EINVAL with a text for the BAD
+ * `search` (initialised once with imap_search_init()) is emptied
+ * first.  Returns 0; -EINVAL with a text for the BAD
  * reply in *error_r; or -EILSEQ for a charset other than UTF-8 and
  * US-ASCII: reply "NO [BADCHARSET (UTF-8 US-ASCII)]".
  */
