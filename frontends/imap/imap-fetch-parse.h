@@ -81,7 +81,8 @@ void imap_fetch_release(struct imap_fetch *fetch);
 /*
  * Parses the arguments of FETCH after the sequence set: an attribute, a
  * macro or a list of attributes, then optionally a list of modifiers.
- * `fetch` (initialised once with imap_fetch_init()) is emptied first.  Returns 0, or -EINVAL with a text for the
+ * `fetch` (initialised once with imap_fetch_init()) is emptied first.
+ * Returns 0, or -EINVAL with a text for the
  * BAD reply in *error_r (a static string).  Whether VANISHED is allowed
  * (UID FETCH, QRESYNC enabled) is the command's check.
  */
