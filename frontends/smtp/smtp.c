@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "aliases.h"
 #include "buf.h"
 #include "conn.h"
 #include "folder.h"
@@ -251,15 +252,29 @@ struct rcpt_lookup {
 	char *store;
 	struct smtp_rcpt r;
 	int ret;
+	unsigned int alias_line;	/* of a malformed aliases file */
 };
 
 static void rcpt_lookup_work(void *arg)
 {
 	struct rcpt_lookup *l = arg;
 	struct mailbox *mbox = NULL;
-	struct buf dir = BUF_INIT;
+	struct buf dir = BUF_INIT, user = BUF_INIT;
+	unsigned int line = 0;
 
-	l->ret = store_user_mailbox(l->store, l->r.user, true, &mbox);
+	/* Another address of a user (the store's aliases file)? */
+	l->ret = aliases_lookup(l->store, l->r.addr, &user, &line);
+	if (l->ret == -EINVAL)
+		l->alias_line = line;
+	if (l->ret > 0) {
+		free(l->r.user);
+		l->r.user = buf_detach(&user);
+	}
+	buf_release(&user);
+	if (l->ret >= 0 && !passwd_user_name_valid(l->r.user, NULL))
+		l->ret = -ESRCH;
+	if (l->ret >= 0)
+		l->ret = store_user_mailbox(l->store, l->r.user, true, &mbox);
 	if (l->ret == 0)
 		l->ret = mailbox_folder_dir(mbox, "INBOX", &dir);
 	if (l->ret == 0)
@@ -275,9 +290,14 @@ static void rcpt_lookup_done(struct conn *c, void *arg)
 
 	(void)c;
 	if (l->ret < 0) {
-		if (l->ret != -ESRCH)
+		if (l->alias_line != 0)
+			conn_log_warn(s->c, "rcpt=%s: %s/aliases:%u: not \"address: user\"",
+				      l->r.addr, conn_store(s->c), l->alias_line);
+		else if (l->ret != -ESRCH)
 			conn_log_warn(s->c, "rcpt=%s lookup failed: %s",
 				      l->r.addr, strerror(-l->ret));
+		if (l->alias_line != 0)
+			l->ret = -EAGAIN;	/* an admin's typo: try later */
 		smtp_reply_errno(s, l->ret, l->r.addr);
 		rcpt_release(&l->r);
 	} else {
@@ -326,11 +346,6 @@ static void act_rcpt(struct smtp_session *s, const char *args)
 	l->store = xstrdup(conn_store(s->c));
 	l->r.addr = xstrdup(p.addr);
 	l->r.user = buf_detach(&local);
-	if (!passwd_user_name_valid(l->r.user, NULL)) {
-		l->ret = -ESRCH;
-		rcpt_lookup_done(s->c, l);
-		return;
-	}
 	conn_queue_work(s->c, rcpt_lookup_work, rcpt_lookup_done, l);
 }
 

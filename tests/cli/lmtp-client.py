@@ -146,6 +146,21 @@ def t_unknown(c, args):
     c.cmd('NOOP', '250 2.0.0')   # and no reply for the unknown one
 
 
+def t_alias(c, args):
+    """RCPT to each address in args; deliver one message to them all."""
+    greet(c)
+    deliver(c, args, message('alias'))
+    c.cmd('QUIT', '221 2.0.0')
+
+
+def t_rcpt_reply(c, args):
+    """RCPT TO:<args[0]> must get a reply starting with args[1]."""
+    greet(c)
+    c.cmd('MAIL FROM:<s@example.org>', '250')
+    c.cmd('RCPT TO:<%s>' % args[0], args[1])
+    c.cmd('QUIT', '221 2.0.0')
+
+
 def t_starttls(c, args):
     greet(c)
     c.cmd('STARTTLS', '220 2.0.0')

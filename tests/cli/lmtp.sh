@@ -77,6 +77,20 @@ ok "200 messages on 4 connections to one user: every one gets 250" \
     "$T_DIR/c.eml" alice
 is "and all 200 are stored" "$(msgcount alice)" $((before + 200))
 ok "the daemon still answers after all that" lm two
+printf '# other addresses of the users\npostmaster: alice\nsales@example.org: bob\n' \
+    >"$MAILTREE_STORE/aliases"
+b0=$(msgcount bob) a0=$(msgcount alice)
+ok "aliases: postmaster@any and sales@example.org are accepted" \
+    lm alias postmaster@example.net sales@example.org
+is "the local-part alias reached alice" "$(msgcount alice)" $((a0 + 1))
+is "the whole-address alias reached bob" "$(msgcount bob)" $((b0 + 1))
+ok "the copy keeps the address it was sent to in Delivered-To" \
+    sh -c "mt message cat bob INBOX $(mt message list bob INBOX | tail -1 | cut -f1) | grep -qx 'Delivered-To: sales@example.org'"
+ok "sales at another domain is unknown" lm rcpt-reply sales@other.example '550 5.1.1'
+printf 'postmaster alice\n' >"$MAILTREE_STORE/aliases"
+ok "a malformed aliases file: 451 (try later), not 550" lm rcpt-reply postmaster@x '451'
+ok "and the log names the file and line" grep -q 'aliases:1: not' "$T_DIR/daemon.log"
+rm -f "$MAILTREE_STORE/aliases"
 ok "log lines carry session= and peer=" \
     grep -q "session=[a-v0-9]* peer=127.0.0.1 rcpt=alice@example.org from=<sender@example.org> saved" \
     "$T_DIR/daemon.log"
