@@ -53,17 +53,36 @@ enum {
 	/* In a message. */
 	VE_EML = 2,		/* message.eml */
 	VE_HEADER = 3,		/* header */
+	VE_BODY = 4,		/* body.txt */
+	VE_ATTACH_DIR = 5,	/* attachments/ */
+	VE_PARTS_DIR = 6,	/* parts/ */
 	VE_PROP = 8,		/* + enum view_prop */
 	VE_FLAGS_DIR = 32,	/* flags/ */
 	VE_SYSFLAG = 33,	/* + index in view_sysflag_names */
 	VE_PASSED = 39,		/* $Forwarded from Maildir's P flag */
 	VE_KEYWORD = 40,	/* + keyword letter index */
+	/* MIME entries (msgparts.c), by index in the parsed message. */
+	VE_ATTACH = 100,	/* + attachment index */
+	VE_PART_DIR = 1100,	/* + part index: parts/SECTION/ */
+	VE_PART_HDR = 2090,	/* + part index: its header */
+	VE_PART_CONTENT = 3080,	/* + part index: its decoded content */
 	VE_MAX = 4095,
 };
+#define VIEW_ATTACH_MAX 1000
+#define VIEW_PARTS_MAX 990
+/* Parsed messages kept (msgparts.c). */
+#define VIEW_MCACHE 32
 
 #define VE_NEW 64		/* + slot: a file being written (write.h) */
 #define VIEW_NEW_MAX 1024
 #define VIEW_DIRS_MAX ((1u << 20) - 1)
+
+/* attachments/, parts/ and parts/SECTION/ of a message. */
+static inline bool view_mime_dir(unsigned int e)
+{
+	return e == VE_ATTACH_DIR || e == VE_PARTS_DIR ||
+	       (e >= VE_PART_DIR && e < VE_PART_DIR + VIEW_PARTS_MAX);
+}
 
 static inline fuse_ino_t view_ino(uint32_t dir, uint32_t uid, unsigned entry)
 {
@@ -123,6 +142,9 @@ struct view {
 	size_t n_inval, cap_inval;
 	/* Files being written into folders (write.h), by entry - VE_NEW. */
 	struct ofile *newfiles[VIEW_NEW_MAX];
+	/* Parsed messages, least recently used replaced first. */
+	struct mparsed *mcache[VIEW_MCACHE];
+	uint64_t mtick;
 	double timeout;		/* entry and attribute timeout, seconds */
 	time_t mount_time;
 };
@@ -184,6 +206,26 @@ struct listing {
 	struct buf names;
 };
 int tree_list(struct view *v, const struct node *n, struct listing *l);
+void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
+		   mode_t type);
+
+/* msgparts.c: body.txt, attachments/ and parts/ of a message. */
+struct mparsed;
+struct ofile;
+/* Whether entry e is one of them. */
+bool msgparts_entry(unsigned int e);
+/* Whether it exists: 1, 0, or a negative errno (parses the message). */
+int msgparts_exists(struct view *v, struct vdir *d, uint32_t uid,
+		    unsigned int e);
+/* Name -> inode in attachments/, parts/ or parts/SECTION/. */
+int msgparts_lookup(struct view *v, const struct node *p, const char *name,
+		    fuse_ino_t *ino_r);
+int msgparts_list(struct view *v, const struct node *n, struct listing *l);
+/* The exact size of a MIME file (decoding once if needed). */
+int msgparts_size(struct view *v, const struct node *n, uint64_t *size_r);
+/* Fills o (fd, base, limit or content) to read a MIME file. */
+int msgparts_open(struct view *v, const struct node *n, struct ofile *o);
+void msgparts_cache_release(struct view *v);
 
 /* Queues a kernel invalidation (sent by the notify thread). */
 void view_inval(struct view *v, fuse_ino_t ino, const char *name);

@@ -130,7 +130,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			ret = -EPERM;
 		else if ((to_set & FUSE_SET_ATTR_SIZE) &&
 			 !(is_flag_file(&n) && attr->st_size == 0))
-			ret = n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ?
+			ret = n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ||
+			      (n.uid > 0 && view_mime_dir(n.entry)) ?
 			      -EISDIR : -EROFS;
 		else if ((to_set & times) && !is_flag_file(&n))
 			ret = -EPERM;
@@ -258,7 +259,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	}
 	if (n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ||
-	    (n.uid == 0 && n.entry == VE_FOLDER_DIR)) {
+	    (n.uid == 0 && n.entry == VE_FOLDER_DIR) ||
+	    (n.uid > 0 && view_mime_dir(n.entry))) {
 		ret = -EISDIR;
 		goto out;
 	}
@@ -281,6 +283,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		o->limit = (uint64_t)st.st_size;
 		fi->keep_cache = 1;	/* a message's bytes never change */
+	} else if (n.uid > 0 && msgparts_entry(n.entry)) {
+		ret = msgparts_open(v, &n, o);
+		if (ret < 0) {
+			buf_release(&o->content);
+			free(o);
+			goto out;
+		}
+		fi->keep_cache = 1;
 	} else {
 		tree_render(v, &n, &o->content);
 		if (is_flag_file(&n) || n.uid == 0 ||
@@ -325,7 +335,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 	bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	bv.buf[0].fd = o->fd;
-	bv.buf[0].pos = off;
+	bv.buf[0].pos = (off_t)o->base + off;
 	fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
 }
 

@@ -140,6 +140,7 @@ void tree_release(struct view *v)
 	}
 	free(v->dirs);
 	strmap_release(&v->dir_map);
+	msgparts_cache_release(v);
 	for (i = 0; i < v->n_users; i++) {
 		free(v->users[i].name);
 		mailbox_free(&v->users[i].mbox);
@@ -270,8 +271,8 @@ static bool has_forwarded_keyword(const struct folder *f,
 }
 
 /* Whether entry e of message m exists. */
-static bool msg_entry_exists(struct vdir *d, const struct message *m,
-			     unsigned int e)
+static bool msg_entry_exists(struct view *v, struct vdir *d,
+			     const struct message *m, unsigned int e)
 {
 	struct vmsg *x = tree_vmsg(d, m->uid, false);
 	struct buf tmp = BUF_INIT;
@@ -281,6 +282,8 @@ static bool msg_entry_exists(struct vdir *d, const struct message *m,
 		return false;
 	if (e == VE_DIR || e == VE_EML || e == VE_HEADER || e == VE_FLAGS_DIR)
 		return true;
+	if (msgparts_entry(e))
+		return msgparts_exists(v, d, m->uid, e) == 1;
 	if (e >= VE_PROP && e < VE_PROP + VP_COUNT) {
 		ok = view_prop_render(d->f, m, (int)(e - VE_PROP), &tmp) == 1;
 		buf_release(&tmp);
@@ -335,7 +338,7 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n)
 	if (ret < 0)
 		return ret;
 	n->m = folder_find_uid(f, n->uid);
-	if (n->m == NULL || !msg_entry_exists(n->d, n->m, n->entry))
+	if (n->m == NULL || !msg_entry_exists(v, n->d, n->m, n->entry))
 		return -ENOENT;
 	return 0;
 }
@@ -388,8 +391,22 @@ int tree_lookup(struct view *v, const struct node *p, const char *name,
 			ino = view_ino(d->id, p->uid, VE_HEADER);
 		else if (strcmp(name, VIEW_FLAGS_DIR) == 0)
 			ino = view_ino(d->id, p->uid, VE_FLAGS_DIR);
+		else if (strcmp(name, VIEW_BODY_FILE) == 0)
+			ino = view_ino(d->id, p->uid, VE_BODY);
+		else if (strcmp(name, VIEW_ATTACH_DIR) == 0)
+			ino = view_ino(d->id, p->uid, VE_ATTACH_DIR);
+		else if (strcmp(name, VIEW_PARTS_DIR) == 0)
+			ino = view_ino(d->id, p->uid, VE_PARTS_DIR);
 		else if ((k = view_prop_lookup(name)) >= 0)
 			ino = view_ino(d->id, p->uid, VE_PROP + (unsigned)k);
+	} else if (p->uid > 0 && view_mime_dir(p->entry)) {
+		int ret = msgparts_lookup(v, p, name, &ino);
+
+		if (ret < 0 && ret != -ENOENT) {
+			buf_release(&level);
+			buf_release(&full);
+			return ret;
+		}
 	} else if (p->uid > 0 && p->entry == VE_FLAGS_DIR) {
 		if ((k = view_sysflag_lookup(name)) >= 0)
 			ino = view_ino(d->id, p->uid, VE_SYSFLAG + (unsigned)k);
@@ -477,6 +494,18 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 		st->st_mode = S_IFDIR | 0755;
 		break;
 	default:
+		if (n->uid > 0 && view_mime_dir(n->entry)) {
+			st->st_mode = S_IFDIR | 0555;
+			break;
+		}
+		if (n->uid > 0 && msgparts_entry(n->entry)) {
+			ret = msgparts_size(v, n, &size);
+			if (ret < 0)
+				return ret;
+			st->st_mode = S_IFREG | 0444;
+			st->st_size = (off_t)size;
+			break;
+		}
 		if (n->uid == 0 && n->entry == VE_FOLDER_DIR) {
 			st->st_mode = S_IFDIR | 0555;
 			st->st_nlink = 2;
@@ -512,9 +541,11 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 	return 0;
 }
 
-static void list_add(struct listing *l, const char *name, size_t len,
-		     fuse_ino_t ino, mode_t type)
+void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
+		   mode_t type)
 {
+	size_t len = strlen(name);
+
 	l->ents = xgrow(l->ents, &l->cap, l->n + 1, sizeof(*l->ents));
 	l->ents[l->n].ino = ino;
 	l->ents[l->n].type = type;
@@ -550,8 +581,8 @@ static void list_folders(struct view *v, struct vdir *d, struct listing *l)
 			continue;
 		buf_reset(&entry);
 		view_folder_entry(full.data + (level - f), &entry);
-		list_add(l, entry.data, entry.len, view_ino(c->id, 0, VE_DIR),
-			 S_IFDIR);
+		tree_list_add(l, entry.data, view_ino(c->id, 0, VE_DIR),
+			      S_IFDIR);
 	}
 	strmap_release(&seen);
 	buf_release(&entry);
@@ -565,12 +596,12 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 	size_t i;
 	int k;
 
-	list_add(l, ".", 1, n->ino, S_IFDIR);
-	list_add(l, "..", 2, FUSE_ROOT_ID, S_IFDIR);
+	tree_list_add(l, ".", n->ino, S_IFDIR);
+	tree_list_add(l, "..", FUSE_ROOT_ID, S_IFDIR);
 	if (d->kind == VDIR_ROOT) {
 		for (i = 0; i < v->n_users; i++)
-			list_add(l, v->users[i].name, strlen(v->users[i].name),
-				 view_ino(v->users[i].dir, 0, VE_DIR), S_IFDIR);
+			tree_list_add(l, v->users[i].name,
+				      view_ino(v->users[i].dir, 0, VE_DIR), S_IFDIR);
 		return 0;
 	}
 	if (n->uid == 0 && n->entry == VE_DIR) {
@@ -582,24 +613,23 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 			int ret = tree_folder(v, d, false, &f);
 			if (ret < 0)
 				return ret;
-			list_add(l, VIEW_FOLDER_DIR, strlen(VIEW_FOLDER_DIR),
-				 view_ino(d->id, 0, VE_FOLDER_DIR), S_IFDIR);
+			tree_list_add(l, VIEW_FOLDER_DIR,
+				      view_ino(d->id, 0, VE_FOLDER_DIR), S_IFDIR);
 		}
 		list_folders(v, d, l);
 		write_new_list(v, d->id, l);
 		for (i = 0; f != NULL && i < f->count; i++) {
 			xsnprintf(num, sizeof(num), "%" PRIu32, f->msgs[i].uid);
-			list_add(l, num, strlen(num),
-				 view_ino(d->id, f->msgs[i].uid, VE_DIR), S_IFDIR);
+			tree_list_add(l, num, view_ino(d->id, f->msgs[i].uid, VE_DIR),
+				      S_IFDIR);
 		}
 		return 0;
 	}
 	if (n->uid == 0 && n->entry == VE_FOLDER_DIR) {
 		for (k = 0; k < VF_COUNT; k++)
-			list_add(l, view_folder_prop_names[k],
-				 strlen(view_folder_prop_names[k]),
-				 view_ino(d->id, 0, VE_FOLDER_PROP + (unsigned)k),
-				 S_IFREG);
+			tree_list_add(l, view_folder_prop_names[k],
+				      view_ino(d->id, 0, VE_FOLDER_PROP + (unsigned)k),
+				      S_IFREG);
 		return 0;
 	}
 	if (n->uid > 0 && n->entry == VE_DIR) {
@@ -608,40 +638,43 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 			{ VIEW_MESSAGE_FILE, VE_EML, S_IFREG },
 			{ VIEW_HEADER_FILE, VE_HEADER, S_IFREG },
 			{ VIEW_FLAGS_DIR, VE_FLAGS_DIR, S_IFDIR },
+			{ VIEW_BODY_FILE, VE_BODY, S_IFREG },
+			{ VIEW_ATTACH_DIR, VE_ATTACH_DIR, S_IFDIR },
+			{ VIEW_PARTS_DIR, VE_PARTS_DIR, S_IFDIR },
 		};
 		for (i = 0; i < ARRAY_SIZE(fixed); i++) {
-			if (msg_entry_exists(d, n->m, fixed[i].e))
-				list_add(l, fixed[i].name, strlen(fixed[i].name),
-					 view_ino(d->id, n->uid, fixed[i].e),
-					 fixed[i].t);
+			if (msg_entry_exists(v, d, n->m, fixed[i].e))
+				tree_list_add(l, fixed[i].name,
+					      view_ino(d->id, n->uid, fixed[i].e),
+					      fixed[i].t);
 		}
 		for (k = 0; k < VP_COUNT; k++) {
-			if (msg_entry_exists(d, n->m, VE_PROP + (unsigned)k))
-				list_add(l, view_prop_names[k],
-					 strlen(view_prop_names[k]),
-					 view_ino(d->id, n->uid, VE_PROP + (unsigned)k),
-					 S_IFREG);
+			if (msg_entry_exists(v, d, n->m, VE_PROP + (unsigned)k))
+				tree_list_add(l, view_prop_names[k],
+					      view_ino(d->id, n->uid, VE_PROP + (unsigned)k),
+					      S_IFREG);
 		}
 		return 0;
 	}
+	if (n->uid > 0 && view_mime_dir(n->entry))
+		return msgparts_list(v, n, l);
 	if (n->uid > 0 && n->entry == VE_FLAGS_DIR) {
 		for (k = 0; k < VIEW_SYSFLAGS; k++) {
-			if (msg_entry_exists(d, n->m, VE_SYSFLAG + (unsigned)k))
-				list_add(l, view_sysflag_names[k],
-					 strlen(view_sysflag_names[k]),
-					 view_ino(d->id, n->uid, VE_SYSFLAG + (unsigned)k),
-					 S_IFREG);
+			if (msg_entry_exists(v, d, n->m, VE_SYSFLAG + (unsigned)k))
+				tree_list_add(l, view_sysflag_names[k],
+					      view_ino(d->id, n->uid, VE_SYSFLAG + (unsigned)k),
+					      S_IFREG);
 		}
-		if (msg_entry_exists(d, n->m, VE_PASSED))
-			list_add(l, VIEW_FORWARDED, strlen(VIEW_FORWARDED),
-				 view_ino(d->id, n->uid, VE_PASSED), S_IFREG);
+		if (msg_entry_exists(v, d, n->m, VE_PASSED))
+			tree_list_add(l, VIEW_FORWARDED,
+				      view_ino(d->id, n->uid, VE_PASSED), S_IFREG);
 		for (k = 0; k < KEYWORDS_MAX; k++) {
 			const char *kw = folder_keyword_name(d->f, k);
 
-			if (msg_entry_exists(d, n->m, VE_KEYWORD + (unsigned)k))
-				list_add(l, kw, strlen(kw),
-					 view_ino(d->id, n->uid, VE_KEYWORD + (unsigned)k),
-					 S_IFREG);
+			if (msg_entry_exists(v, d, n->m, VE_KEYWORD + (unsigned)k))
+				tree_list_add(l, kw,
+					      view_ino(d->id, n->uid, VE_KEYWORD + (unsigned)k),
+					      S_IFREG);
 		}
 		return 0;
 	}

@@ -84,7 +84,8 @@ static int parent_node(struct view *v, fuse_ino_t ino, struct node *p)
 	if (ret < 0)
 		return ret;
 	if (p->entry != VE_DIR && p->entry != VE_FLAGS_DIR &&
-	    !(p->uid == 0 && p->entry == VE_FOLDER_DIR))
+	    !(p->uid == 0 && p->entry == VE_FOLDER_DIR) &&
+	    !(p->uid > 0 && view_mime_dir(p->entry)))
 		return -ENOTDIR;
 	return 0;
 }
@@ -193,6 +194,8 @@ void write_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		struct vmsg *x = tree_vmsg(p.d, p.uid, true);
 
 		x->hidden |= 1ull << c.entry;
+	} else if (ret == 0 && p.uid > 0) {
+		ret = 0;	/* in attachments/ or parts/: see write_rmdir */
 	} else if (ret == 0 && p.uid == 0 && c.entry >= VE_NEW) {
 		ret = -EBUSY;	/* being written; it is saved on close */
 	} else if (ret == 0 && p.uid == 0 && p.entry == VE_FOLDER_DIR) {
@@ -219,6 +222,15 @@ void write_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		ret = tree_lookup(v, &p, name, &c);
 	/* .folder is computed; rm -r of a folder removes it in passing. */
 	if (ret == 0 && c.uid == 0 && c.entry == VE_FOLDER_DIR) {
+		ops_unlock(v);
+		fuse_reply_err(req, 0);
+		return;
+	}
+	/* The MIME directories are computed: rm -r hides attachments/ and
+	 * parts/ in this mount, whatever they hold. */
+	if (ret == 0 && c.uid > 0 && view_mime_dir(c.entry)) {
+		if (c.entry == VE_ATTACH_DIR || c.entry == VE_PARTS_DIR)
+			tree_vmsg(c.d, c.uid, true)->hidden |= 1ull << c.entry;
 		ops_unlock(v);
 		fuse_reply_err(req, 0);
 		return;

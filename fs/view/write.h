@@ -25,6 +25,7 @@ enum ofile_kind { OFILE_READ, OFILE_NEW };
 struct ofile {
 	enum ofile_kind kind;
 	int fd;			/* the backing file, or -1 */
+	uint64_t base;		/* offset in fd of byte 0 */
 	uint64_t limit;		/* bytes of fd shown */
 	struct buf content;	/* rendered content when fd < 0 */
 	/* OFILE_NEW */

@@ -31,7 +31,7 @@ is "INBOX lists message directories by UID" "$(ls "$MNT/INBOX" | tr '\n' ' ')" "
 ok "a folder named 2024 is not a message" test -d "$MNT/=2024/.folder"
 ok "no entry 2024 at the top" test ! -e "$MNT/2024"
 is "message directory" "$(ls "$MNT/INBOX/1" | tr '\n' ' ')" \
-	"date flags from guid header imap-flags message-id message.eml modseq size subject to uid "
+	"attachments body.txt date flags from guid header imap-flags message-id message.eml modseq parts size subject to uid "
 cmp -s "$MNT/INBOX/1/message.eml" <(mt message cat alice INBOX 1); is "message.eml is byte-exact" $? 0
 is "subject decoded" "$(cat "$MNT/INBOX/1/subject")" "Grüße"
 is "from decoded" "$(cat "$MNT/INBOX/1/from")" "Jörg <j@example.org>"
