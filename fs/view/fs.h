@@ -72,6 +72,8 @@ enum {
 #define VIEW_PARTS_MAX 990
 /* Parsed messages kept (msgparts.c). */
 #define VIEW_MCACHE 32
+/* New message directories alive at once (pending.c). */
+#define VIEW_PENDING_MAX 256
 
 #define VE_NEW 64		/* + slot: a file being written (write.h) */
 #define VIEW_NEW_MAX 1024
@@ -89,7 +91,8 @@ static inline fuse_ino_t view_ino(uint32_t dir, uint32_t uid, unsigned entry)
 	return ((uint64_t)dir << 44) | ((uint64_t)uid << 12) | entry;
 }
 
-enum vdir_kind { VDIR_ROOT, VDIR_USER, VDIR_FOLDER };
+/* VDIR_PENDING: a new message directory made by mkdir (pending.c). */
+enum vdir_kind { VDIR_ROOT, VDIR_USER, VDIR_FOLDER, VDIR_PENDING };
 
 /* What the view remembers per message beyond the index. */
 struct vmsg {
@@ -111,6 +114,7 @@ struct vdir {
 	uint32_t uidvalidity;
 	struct vmsg *extra;	/* sorted by UID */
 	size_t n_extra, cap_extra;
+	struct pending *pend;	/* VDIR_PENDING */
 };
 
 struct vuser {
@@ -145,6 +149,8 @@ struct view {
 	/* Parsed messages, least recently used replaced first. */
 	struct mparsed *mcache[VIEW_MCACHE];
 	uint64_t mtick;
+	uint32_t pend[VIEW_PENDING_MAX];	/* live VDIR_PENDING ids */
+	size_t n_pend;
 	double timeout;		/* entry and attribute timeout, seconds */
 	time_t mount_time;
 };
@@ -167,6 +173,9 @@ struct node {
 int tree_init(struct view *v);
 void tree_release(struct view *v);
 struct vdir *tree_dir(struct view *v, uint32_t id);
+/* A new directory in the table (NULL when the table is full). */
+struct vdir *tree_new_dir(struct view *v, enum vdir_kind kind,
+			  unsigned int user, const char *name);
 /* The folder view of a folder directory, opened and synced as needed
  * (at most once a second unless `force`). */
 int tree_folder(struct view *v, struct vdir *d, bool force,
@@ -226,6 +235,38 @@ int msgparts_size(struct view *v, const struct node *n, uint64_t *size_r);
 /* Fills o (fd, base, limit or content) to read a MIME file. */
 int msgparts_open(struct view *v, const struct node *n, struct ofile *o);
 void msgparts_cache_release(struct view *v);
+
+/* pending.c: new message directories (cp -r of a message directory). */
+int pending_mkdir(struct view *v, struct vdir *folder, const char *name,
+		  fuse_ino_t *ino_r);
+/* In a folder directory: the pending directory `name`, or 0. */
+fuse_ino_t pending_lookup_in_folder(struct view *v, uint32_t folder,
+				    const char *name);
+void pending_list_in_folder(struct view *v, struct vdir *folder,
+			    struct listing *l);
+/* Resolves a node of a pending directory (and notes the use). */
+int pending_node(struct view *v, struct node *n);
+int pending_lookup(struct view *v, const struct node *p, const char *name,
+		   fuse_ino_t *ino_r);
+int pending_list(struct view *v, const struct node *n, struct listing *l);
+void pending_attr(struct view *v, const struct node *n, struct stat *st);
+/* Makes a file or directory that is kept as a name only (flags/ files
+ * set flags). */
+int pending_mknode(struct view *v, const struct node *p, const char *name,
+		   bool dir, fuse_ino_t *ino_r);
+/* Starts message.eml: a new file of the folder (write.h). */
+int pending_create_eml(struct view *v, const struct node *p,
+		       struct ofile **o_r);
+/* message.eml of pending directory `dir` was saved as `uid` (0: failed). */
+void pending_saved(struct view *v, uint32_t dir, uint32_t uid);
+/* An open file of pending directory `dir` was opened (+1) or closed. */
+void pending_open(struct view *v, uint32_t dir, int delta);
+int pending_remove(struct view *v, const struct node *p, const char *name,
+		   bool dir);
+int pending_rmdir(struct view *v, struct vdir *d);
+/* Drops pending directories no longer in use (watcher thread). */
+void pending_expire(struct view *v);
+void pending_release_dir(struct vdir *d);
 
 /* Queues a kernel invalidation (sent by the notify thread). */
 void view_inval(struct view *v, fuse_ino_t ino, const char *name);

@@ -25,8 +25,7 @@ bool view_name_uid(const char *name, uint32_t *uid_r)
 	return true;
 }
 
-/* All digits: could be read as a UID (or is a non-canonical number). */
-static bool all_digits(const char *s)
+bool view_name_digits(const char *s)
 {
 	if (*s == '\0')
 		return false;
@@ -39,19 +38,19 @@ static bool all_digits(const char *s)
 
 void view_folder_entry(const char *level, struct buf *out)
 {
-	if (level[0] == VIEW_ESCAPE || all_digits(level))
+	if (level[0] == VIEW_ESCAPE || view_name_digits(level))
 		buf_putc(out, VIEW_ESCAPE);
 	buf_puts(out, level);
 }
 
 int view_entry_folder(const char *entry, struct buf *out)
 {
-	if (entry[0] == '\0' || entry[0] == '.' || all_digits(entry))
+	if (entry[0] == '\0' || entry[0] == '.' || view_name_digits(entry))
 		return -ENOENT;
 	if (entry[0] == VIEW_ESCAPE) {
 		entry++;
 		/* "=abc" would be shown as "abc": not a name we make. */
-		if (entry[0] != VIEW_ESCAPE && !all_digits(entry))
+		if (entry[0] != VIEW_ESCAPE && !view_name_digits(entry))
 			return -ENOENT;
 	}
 	buf_puts(out, entry);

@@ -124,6 +124,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	ret = tree_node(v, ino, &n);
 	if (ret == 0 && write_is_new_file(v, ino))
 		ret = write_setattr(v, ino, attr, to_set, &st);
+	else if (ret == 0 && n.d->kind == VDIR_PENDING)
+		ret = tree_attr(v, &n, &st);	/* what cp sets: ignored */
 	else if (ret == 0) {
 		if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 			      FUSE_SET_ATTR_GID))
@@ -258,6 +260,26 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		ret = write_open(v, ino, fi);
 		goto out;
 	}
+	if (n.d->kind == VDIR_PENDING) {
+		/* A file cp made in a new message directory: empty, and
+		 * what is written to it is discarded (pending.c). */
+		struct stat st;
+
+		tree_attr(v, &n, &st);
+		if (S_ISDIR(st.st_mode)) {
+			ret = -EISDIR;
+			goto out;
+		}
+		o = xcalloc(1, sizeof(*o));
+		o->kind = OFILE_SINK;
+		o->fd = -1;
+		o->pending = n.d->id;
+		buf_init(&o->content);
+		pending_open(v, o->pending, 1);
+		fi->direct_io = 1;
+		fi->fh = (uintptr_t)o;
+		goto out;
+	}
 	if (n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ||
 	    (n.uid == 0 && n.entry == VE_FOLDER_DIR) ||
 	    (n.uid > 0 && view_mime_dir(n.entry))) {
@@ -351,6 +373,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		ops_lock(v);
 		ret = write_data(v, o, data, size, off);
 		ops_unlock(v);
+	} else if (o->kind == OFILE_SINK) {
+		ret = 0;
 	} else {
 		/* Flag files are empty: their existence is the flag. */
 		ret = size == 0 ? 0 : -EINVAL;
@@ -391,6 +415,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		write_release(v, o);
 		ops_unlock(v);
 	} else {
+		if (o->kind == OFILE_SINK) {
+			ops_lock(v);
+			pending_open(v, o->pending, -1);
+			ops_unlock(v);
+		}
 		if (o->fd >= 0)
 			close(o->fd);
 		buf_release(&o->content);

@@ -39,8 +39,8 @@ static bool stale(struct timespec ts)
 	       (now.tv_sec - ts.tv_sec == 1 && now.tv_nsec >= ts.tv_nsec);
 }
 
-static struct vdir *new_dir(struct view *v, enum vdir_kind kind,
-			    unsigned int user, const char *name)
+struct vdir *tree_new_dir(struct view *v, enum vdir_kind kind,
+			  unsigned int user, const char *name)
 {
 	struct buf key = BUF_INIT;
 	struct vdir *d;
@@ -54,6 +54,8 @@ static struct vdir *new_dir(struct view *v, enum vdir_kind kind,
 	d->name = xstrdup(name);
 	if (kind == VDIR_ROOT)
 		buf_puts(&key, "*");
+	else if (kind == VDIR_PENDING)
+		buf_printf(&key, "*%zu", v->n_dirs);	/* never a folder's */
 	else
 		buf_printf(&key, "%u/%s", user, name);
 	d->key = buf_detach(&key);
@@ -79,7 +81,7 @@ struct vdir *tree_get_dir(struct view *v, unsigned int user, const char *name)
 	    !v->dirs[id]->gone && strcmp(v->dirs[id]->key, key.data) == 0)
 		d = v->dirs[id];
 	buf_release(&key);
-	return d != NULL ? d : new_dir(v, VDIR_FOLDER, user, name);
+	return d != NULL ? d : tree_new_dir(v, VDIR_FOLDER, user, name);
 }
 
 static void close_folder(struct view *v, struct vdir *d)
@@ -116,11 +118,12 @@ int tree_init(struct view *v)
 	strmap_init(&v->dir_map);
 	v->mount_time = time(NULL);
 	if (v->all_users) {
-		new_dir(v, VDIR_ROOT, 0, "");
+		tree_new_dir(v, VDIR_ROOT, 0, "");
 		for (i = 0; i < v->n_users; i++)
-			v->users[i].dir = new_dir(v, VDIR_USER, (unsigned)i, "")->id;
+			v->users[i].dir =
+			    tree_new_dir(v, VDIR_USER, (unsigned)i, "")->id;
 	} else {
-		v->users[0].dir = new_dir(v, VDIR_USER, 0, "")->id;
+		v->users[0].dir = tree_new_dir(v, VDIR_USER, 0, "")->id;
 	}
 	return 0;
 }
@@ -133,6 +136,7 @@ void tree_release(struct view *v)
 		struct vdir *d = v->dirs[i];
 
 		close_folder(v, d);
+		pending_release_dir(d);
 		free(d->name);
 		free(d->key);
 		free(d->extra);
@@ -315,6 +319,8 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n)
 	n->entry = ino & 0xfff;
 	if (n->d == NULL || n->d->gone)
 		return -ENOENT;
+	if (n->d->kind == VDIR_PENDING)
+		return pending_node(v, n);
 	if (n->d->kind != VDIR_FOLDER)
 		return n->uid == 0 && n->entry == VE_DIR ? 0 : -ENOENT;
 	u = &v->users[n->d->user];
@@ -353,7 +359,10 @@ int tree_lookup(struct view *v, const struct node *p, const char *name,
 	size_t i;
 	int k;
 
-	if (d->kind == VDIR_ROOT) {
+	if (d->kind == VDIR_PENDING) {
+		if (pending_lookup(v, p, name, &ino) < 0)
+			ino = 0;
+	} else if (d->kind == VDIR_ROOT) {
 		for (i = 0; i < v->n_users; i++) {
 			if (strcmp(v->users[i].name, name) == 0)
 				ino = view_ino(v->users[i].dir, 0, VE_DIR);
@@ -364,6 +373,9 @@ int tree_lookup(struct view *v, const struct node *p, const char *name,
 			;
 		else if (d->kind == VDIR_FOLDER && strcmp(name, VIEW_FOLDER_DIR) == 0)
 			ino = view_ino(d->id, 0, VE_FOLDER_DIR);
+		else if (d->kind == VDIR_FOLDER &&
+			 (ino = pending_lookup_in_folder(v, d->id, name)) != 0)
+			;
 		else if (d->kind == VDIR_FOLDER && view_name_uid(name, &uid))
 			ino = view_ino(d->id, uid, VE_DIR);
 		else if (view_entry_folder(name, &level) == 0) {
@@ -477,8 +489,12 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 	st->st_gid = n->d->kind == VDIR_ROOT ? getgid() : u->gid;
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
-	if (n->uid == 0 && n->entry >= VE_NEW)
+	if (n->uid == 0 && n->entry >= VE_NEW && n->d->kind == VDIR_FOLDER)
 		return write_new_attr(v, n->ino, st);
+	if (n->d->kind == VDIR_PENDING) {
+		pending_attr(v, n, st);
+		return 0;
+	}
 	if (n->m != NULL)
 		t = n->m->internal_date;
 	else if (n->d->f != NULL && n->d->f->cur_mtime.tv_sec > t)
@@ -604,6 +620,8 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 				      view_ino(v->users[i].dir, 0, VE_DIR), S_IFDIR);
 		return 0;
 	}
+	if (d->kind == VDIR_PENDING)
+		return pending_list(v, n, l);
 	if (n->uid == 0 && n->entry == VE_DIR) {
 		struct folder *f = NULL;
 		int exists = d->kind == VDIR_FOLDER ?
@@ -618,6 +636,8 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 		}
 		list_folders(v, d, l);
 		write_new_list(v, d->id, l);
+		if (d->kind == VDIR_FOLDER)
+			pending_list_in_folder(v, d, l);
 		for (i = 0; f != NULL && i < f->count; i++) {
 			xsnprintf(num, sizeof(num), "%" PRIu32, f->msgs[i].uid);
 			tree_list_add(l, num, view_ino(d->id, f->msgs[i].uid, VE_DIR),

@@ -41,6 +41,9 @@ struct message;
 
 /* True, with the UID, when name is a message directory name. */
 bool view_name_uid(const char *name, uint32_t *uid_r);
+/* True when name is all digits: a UID, or a number that is not one
+ * ("0", "007"); never a folder's entry. */
+bool view_name_digits(const char *name);
 /* Appends the directory entry name of one folder level. */
 void view_folder_entry(const char *level, struct buf *out);
 /* Appends the folder level a directory entry names.  Returns 0, or
