@@ -133,6 +133,8 @@ struct view {
 	bool all_users;
 	struct vuser *users;
 	size_t n_users;
+	uid_t owner_uid;	/* the store directory's owner */
+	gid_t owner_gid;
 	struct vdir **dirs;	/* by id */
 	size_t n_dirs, cap_dirs;
 	struct strmap dir_map;	/* key -> id */

@@ -503,7 +503,9 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 		t = n->d->f->new_mtime.tv_sec;
 	switch (n->entry) {
 	case VE_DIR:
-		st->st_mode = S_IFDIR | 0755;
+		/* In a root mount, a user's mail is theirs alone. */
+		st->st_mode = S_IFDIR | (v->all_users &&
+					 n->d->kind == VDIR_USER ? 0700 : 0755);
 		st->st_nlink = 2;
 		break;
 	case VE_FLAGS_DIR:
