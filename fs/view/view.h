@@ -86,6 +86,12 @@ bool view_prop_mutable(int prop);
 int view_prop_render(const struct folder *f, const struct message *m,
 		     int prop, struct buf *out);
 
+/* Appends the value a header property file shows (without its newline)
+ * for the raw, unfolded header value `raw`: RFC 2047 decoded, addresses
+ * as "Name <addr>, ...".  Shared with tests/tools/prop-dump.c. */
+void view_header_render(int prop, const char *raw, size_t len,
+			struct buf *out);
+
 /* Folder property files, in .folder/. */
 enum view_folder_prop {
 	VF_UIDVALIDITY, VF_UIDNEXT, VF_MESSAGES, VF_UNSEEN, VF_SIZE, VF_COUNT
