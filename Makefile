@@ -60,6 +60,9 @@ FRONT_OBJ  = $(filter-out $(FRONT_MAIN),$(FRONT_SRC:%.c=$(O)/%.o))
 FRONT_LIB  = $(O)/libfrontends.a
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+# Helper programs of the shell tests: tests/tools/NAME.c -> $(O)/tests/NAME.
+TOOLT_SRC = $(wildcard tests/tools/*.c)
+TOOLT_BIN = $(TOOLT_SRC:tests/tools/%.c=$(O)/tests/%)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
 PROGS     = $(O)/mailtree $(O)/mailtree-fs $(O)/mailtreed
@@ -123,6 +126,10 @@ $(O)/tests/test-%: $(O)/tests/unit/test-%.o $(FRONT_LIB) $(LIB)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_LIB) $(LIB) $(PKG_LIBS) \
 	    $(FRONT_LIBS)
 
+$(O)/tests/%: $(O)/tests/tools/%.o $(VIEW_PURE) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(VIEW_PURE) $(LIB) $(PKG_LIBS)
+
 # Fuzz targets are also built with an ordinary main() that replays files,
 # so the test suite runs every target over the corpus without clang.
 $(O)/tests/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o \
@@ -135,7 +142,7 @@ $(O)/tests/fuzz/driver.o: tests/fuzz/driver.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tests-build: $(PROGS) $(UNIT_BIN) $(FUZZ_BIN)
+tests-build: $(PROGS) $(UNIT_BIN) $(FUZZ_BIN) $(TOOLT_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -178,4 +185,5 @@ clean:
 	rm -rf build build-asan build-fuzz demo
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) \
-	$(FRONT_SRC:%.c=$(O)/%.d) $(UNIT_SRC:%.c=$(O)/%.d) $(FUZZ_SRC:%.c=$(O)/%.d)
+	$(FRONT_SRC:%.c=$(O)/%.d) $(UNIT_SRC:%.c=$(O)/%.d) $(FUZZ_SRC:%.c=$(O)/%.d) \
+	$(TOOLT_SRC:%.c=$(O)/%.d)

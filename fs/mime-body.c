@@ -150,3 +150,56 @@ int mime_body_readable(int fd, const struct mime_part *root, size_t max,
 	}
 	return ret;
 }
+
+struct readable_stream {
+	mime_body_cb *cb;
+	void *ctx;
+	bool html;
+	bool stopped;	/* the callback said stop */
+	struct html_text ht;
+	struct buf text;
+};
+
+static int readable_stream_cb(void *ctx, const char *data, size_t len)
+{
+	struct readable_stream *r = ctx;
+
+	int ret = 0;
+
+	if (!r->html) {
+		ret = r->cb(r->ctx, data, len);
+	} else {
+		buf_reset(&r->text);
+		html_text_feed(&r->ht, data, len, &r->text);
+		if (r->text.len > 0)
+			ret = r->cb(r->ctx, r->text.data, r->text.len);
+	}
+	r->stopped = ret != 0;
+	return ret;
+}
+
+int mime_body_readable_stream(int fd, const struct mime_part *root,
+			      mime_body_cb *cb, void *ctx)
+{
+	const struct mime_part *p = mime_body_find_readable(root);
+	struct readable_stream r;
+	int ret;
+
+	if (p == NULL)
+		return 0;
+	r.cb = cb;
+	r.ctx = ctx;
+	r.html = mime_part_is(p, "text", "html");
+	r.stopped = false;
+	html_text_init(&r.ht);
+	buf_init(&r.text);
+	ret = mime_body_stream(fd, p, MIME_BODY_UTF8, readable_stream_cb, &r);
+	if (ret == 0 && r.html && !r.stopped) {
+		buf_reset(&r.text);
+		html_text_finish(&r.ht, &r.text);
+		if (r.text.len > 0)
+			ret = cb(ctx, r.text.data, r.text.len);
+	}
+	buf_release(&r.text);
+	return ret < 0 ? ret : 0;
+}

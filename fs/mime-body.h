@@ -50,4 +50,12 @@ const struct mime_part *mime_body_find_readable(const struct mime_part *root);
 int mime_body_readable(int fd, const struct mime_part *root, size_t max,
 		       struct buf *out);
 
+/*
+ * The same text as mime_body_readable(), whole, streamed to `cb` in
+ * pieces, so a caller can count or copy it without holding it.  Returns
+ * what mime_body_stream() returns.
+ */
+int mime_body_readable_stream(int fd, const struct mime_part *root,
+			      mime_body_cb *cb, void *ctx);
+
 #endif

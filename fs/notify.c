@@ -252,14 +252,37 @@ int notify_timeout_ms(const struct notify *n)
 	return ms < 0 ? 0 : (int)ms;
 }
 
-static void mark_wd(struct notify *n, int wd)
+/*
+ * In the folder directory itself only the replacement of the files that
+ * say what the folder holds counts.  Lock files and mailtree's own index
+ * come and go at every sync, also at the watcher's own: counting them
+ * would make each sync report the next one, forever.
+ */
+static bool folder_dir_event_counts(const struct inotify_event *ev)
+{
+	static const char *const names[] = {
+		"dovecot-uidlist", "dovecot-keywords", "new", "cur",
+	};
+	size_t i;
+
+	if (ev->len == 0)
+		return true;	/* the directory itself */
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(ev->name, names[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void mark_wd(struct notify *n, const struct inotify_event *ev)
 {
 	size_t i;
 	int j;
 
 	for (i = 0; i < n->count; i++)
 		for (j = 0; j < 3; j++)
-			if (n->w[i].wd[j] == wd)
+			if (n->w[i].wd[j] == ev->wd &&
+			    (j != 0 || folder_dir_event_counts(ev)))
 				n->w[i].changed = true;
 }
 
@@ -282,7 +305,7 @@ static void drain_inotify(struct notify *n)
 				for (i = 0; i < n->count; i++)
 					n->w[i].changed = true;
 			} else {
-				mark_wd(n, ev->wd);
+				mark_wd(n, ev);
 			}
 			p += sizeof(*ev) + ev->len;
 		}

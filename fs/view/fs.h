@@ -53,24 +53,46 @@ enum {
 	/* In a message. */
 	VE_EML = 2,		/* message.eml */
 	VE_HEADER = 3,		/* header */
+	VE_BODY = 4,		/* body.txt */
+	VE_ATTACH_DIR = 5,	/* attachments/ */
+	VE_PARTS_DIR = 6,	/* parts/ */
 	VE_PROP = 8,		/* + enum view_prop */
 	VE_FLAGS_DIR = 32,	/* flags/ */
 	VE_SYSFLAG = 33,	/* + index in view_sysflag_names */
 	VE_PASSED = 39,		/* $Forwarded from Maildir's P flag */
 	VE_KEYWORD = 40,	/* + keyword letter index */
+	/* MIME entries (msgparts.c), by index in the parsed message. */
+	VE_ATTACH = 100,	/* + attachment index */
+	VE_PART_DIR = 1100,	/* + part index: parts/SECTION/ */
+	VE_PART_HDR = 2090,	/* + part index: its header */
+	VE_PART_CONTENT = 3080,	/* + part index: its decoded content */
 	VE_MAX = 4095,
 };
+#define VIEW_ATTACH_MAX 1000
+#define VIEW_PARTS_MAX 990
+/* Parsed messages kept (msgparts.c). */
+#define VIEW_MCACHE 32
+/* New message directories alive at once (pending.c). */
+#define VIEW_PENDING_MAX 256
 
 #define VE_NEW 64		/* + slot: a file being written (write.h) */
 #define VIEW_NEW_MAX 1024
 #define VIEW_DIRS_MAX ((1u << 20) - 1)
+
+/* attachments/, parts/ and parts/SECTION/ of a message. */
+static inline bool view_mime_dir(unsigned int e)
+{
+	return e == VE_ATTACH_DIR || e == VE_PARTS_DIR ||
+	       (e >= VE_PART_DIR && e < VE_PART_DIR + VIEW_PARTS_MAX);
+}
 
 static inline fuse_ino_t view_ino(uint32_t dir, uint32_t uid, unsigned entry)
 {
 	return ((uint64_t)dir << 44) | ((uint64_t)uid << 12) | entry;
 }
 
-enum vdir_kind { VDIR_ROOT, VDIR_USER, VDIR_FOLDER };
+/* VDIR_PENDING: a new message directory made by mkdir (pending.c). */
+enum vdir_kind { VDIR_ROOT, VDIR_USER, VDIR_FOLDER, VDIR_PENDING };
 
 /* What the view remembers per message beyond the index. */
 struct vmsg {
@@ -92,6 +114,7 @@ struct vdir {
 	uint32_t uidvalidity;
 	struct vmsg *extra;	/* sorted by UID */
 	size_t n_extra, cap_extra;
+	struct pending *pend;	/* VDIR_PENDING */
 };
 
 struct vuser {
@@ -110,6 +133,8 @@ struct view {
 	bool all_users;
 	struct vuser *users;
 	size_t n_users;
+	uid_t owner_uid;	/* the store directory's owner */
+	gid_t owner_gid;
 	struct vdir **dirs;	/* by id */
 	size_t n_dirs, cap_dirs;
 	struct strmap dir_map;	/* key -> id */
@@ -123,6 +148,11 @@ struct view {
 	size_t n_inval, cap_inval;
 	/* Files being written into folders (write.h), by entry - VE_NEW. */
 	struct ofile *newfiles[VIEW_NEW_MAX];
+	/* Parsed messages, least recently used replaced first. */
+	struct mparsed *mcache[VIEW_MCACHE];
+	uint64_t mtick;
+	uint32_t pend[VIEW_PENDING_MAX];	/* live VDIR_PENDING ids */
+	size_t n_pend;
 	double timeout;		/* entry and attribute timeout, seconds */
 	time_t mount_time;
 };
@@ -145,6 +175,9 @@ struct node {
 int tree_init(struct view *v);
 void tree_release(struct view *v);
 struct vdir *tree_dir(struct view *v, uint32_t id);
+/* A new directory in the table (NULL when the table is full). */
+struct vdir *tree_new_dir(struct view *v, enum vdir_kind kind,
+			  unsigned int user, const char *name);
 /* The folder view of a folder directory, opened and synced as needed
  * (at most once a second unless `force`). */
 int tree_folder(struct view *v, struct vdir *d, bool force,
@@ -184,6 +217,58 @@ struct listing {
 	struct buf names;
 };
 int tree_list(struct view *v, const struct node *n, struct listing *l);
+void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
+		   mode_t type);
+
+/* msgparts.c: body.txt, attachments/ and parts/ of a message. */
+struct mparsed;
+struct ofile;
+/* Whether entry e is one of them. */
+bool msgparts_entry(unsigned int e);
+/* Whether it exists: 1, 0, or a negative errno (parses the message). */
+int msgparts_exists(struct view *v, struct vdir *d, uint32_t uid,
+		    unsigned int e);
+/* Name -> inode in attachments/, parts/ or parts/SECTION/. */
+int msgparts_lookup(struct view *v, const struct node *p, const char *name,
+		    fuse_ino_t *ino_r);
+int msgparts_list(struct view *v, const struct node *n, struct listing *l);
+/* The exact size of a MIME file (decoding once if needed). */
+int msgparts_size(struct view *v, const struct node *n, uint64_t *size_r);
+/* Fills o (fd, base, limit or content) to read a MIME file. */
+int msgparts_open(struct view *v, const struct node *n, struct ofile *o);
+void msgparts_cache_release(struct view *v);
+
+/* pending.c: new message directories (cp -r of a message directory). */
+int pending_mkdir(struct view *v, struct vdir *folder, const char *name,
+		  fuse_ino_t *ino_r);
+/* In a folder directory: the pending directory `name`, or 0. */
+fuse_ino_t pending_lookup_in_folder(struct view *v, uint32_t folder,
+				    const char *name);
+void pending_list_in_folder(struct view *v, struct vdir *folder,
+			    struct listing *l);
+/* Resolves a node of a pending directory (and notes the use). */
+int pending_node(struct view *v, struct node *n);
+int pending_lookup(struct view *v, const struct node *p, const char *name,
+		   fuse_ino_t *ino_r);
+int pending_list(struct view *v, const struct node *n, struct listing *l);
+void pending_attr(struct view *v, const struct node *n, struct stat *st);
+/* Makes a file or directory that is kept as a name only (flags/ files
+ * set flags). */
+int pending_mknode(struct view *v, const struct node *p, const char *name,
+		   bool dir, fuse_ino_t *ino_r);
+/* Starts message.eml: a new file of the folder (write.h). */
+int pending_create_eml(struct view *v, const struct node *p,
+		       struct ofile **o_r);
+/* message.eml of pending directory `dir` was saved as `uid` (0: failed). */
+void pending_saved(struct view *v, uint32_t dir, uint32_t uid);
+/* An open file of pending directory `dir` was opened (+1) or closed. */
+void pending_open(struct view *v, uint32_t dir, int delta);
+int pending_remove(struct view *v, const struct node *p, const char *name,
+		   bool dir);
+int pending_rmdir(struct view *v, struct vdir *d);
+/* Drops pending directories no longer in use (watcher thread). */
+void pending_expire(struct view *v);
+void pending_release_dir(struct vdir *d);
 
 /* Queues a kernel invalidation (sent by the notify thread). */
 void view_inval(struct view *v, fuse_ino_t ino, const char *name);

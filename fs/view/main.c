@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +86,10 @@ static int add_user(struct view *v, const struct passwd_entry *pe,
 	memset(u, 0, sizeof(*u));
 	u->name = xstrdup(name);
 	u->mbox = mbox;
-	u->uid = pe != NULL && pe->uid != 0 ? pe->uid : getuid();
-	u->gid = pe != NULL && pe->gid != 0 ? pe->gid : getgid();
+	/* A user without a uid or gid of their own gets the store
+	 * owner's. */
+	u->uid = pe != NULL && pe->uid != 0 ? pe->uid : v->owner_uid;
+	u->gid = pe != NULL && pe->gid != 0 ? pe->gid : v->owner_gid;
 	return 0;
 }
 
@@ -115,6 +118,26 @@ static int load_users(struct view *v, const char *user)
 	}
 	passwd_free(&db);
 	return ret;
+}
+
+/*
+ * After mounting, a root mount works as the store's owner: files it
+ * writes keep the owner the store's other programs expect, and a bug
+ * cannot reach outside the store with root's rights.  The kernel checks
+ * the users' access (default_permissions).
+ */
+static int drop_privileges(const struct view *v)
+{
+	if (geteuid() != 0 || v->owner_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setresgid(v->owner_gid, v->owner_gid,
+						v->owner_gid) < 0 ||
+	    setresuid(v->owner_uid, v->owner_uid, v->owner_uid) < 0) {
+		fprintf(stderr, "mailtree-fs: cannot become the store's owner "
+			"(uid %u): %s\n", (unsigned)v->owner_uid, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* A directory that is already a mount point (or the root) is busy. */
@@ -183,6 +206,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	v.all_users = opts.user == NULL;
+	{
+		struct stat st;
+
+		if (stat(v.store, &st) < 0)
+			goto out;
+		v.owner_uid = st.st_uid;
+		v.owner_gid = st.st_gid;
+	}
 	if (load_users(&v, opts.user) < 0 || check_mountpoint(cmd.mountpoint) < 0)
 		goto out;
 	/* The kernel checks permissions against the files' owners when
@@ -207,6 +238,8 @@ int main(int argc, char **argv)
 		goto out_session;
 	if (fuse_session_mount(v.se, cmd.mountpoint) != 0)
 		goto out_signals;
+	if (drop_privileges(&v) < 0)
+		goto out_unmount;
 	fuse_daemonize(cmd.foreground);
 	/* After daemonizing: a fork keeps no threads. */
 	if (watch_start(&v, &thr) < 0) {

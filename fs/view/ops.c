@@ -124,13 +124,16 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	ret = tree_node(v, ino, &n);
 	if (ret == 0 && write_is_new_file(v, ino))
 		ret = write_setattr(v, ino, attr, to_set, &st);
+	else if (ret == 0 && n.d->kind == VDIR_PENDING)
+		ret = tree_attr(v, &n, &st);	/* what cp sets: ignored */
 	else if (ret == 0) {
 		if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 			      FUSE_SET_ATTR_GID))
 			ret = -EPERM;
 		else if ((to_set & FUSE_SET_ATTR_SIZE) &&
 			 !(is_flag_file(&n) && attr->st_size == 0))
-			ret = n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ?
+			ret = n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ||
+			      (n.uid > 0 && view_mime_dir(n.entry)) ?
 			      -EISDIR : -EROFS;
 		else if ((to_set & times) && !is_flag_file(&n))
 			ret = -EPERM;
@@ -257,8 +260,29 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		ret = write_open(v, ino, fi);
 		goto out;
 	}
+	if (n.d->kind == VDIR_PENDING) {
+		/* A file cp made in a new message directory: empty, and
+		 * what is written to it is discarded (pending.c). */
+		struct stat st;
+
+		tree_attr(v, &n, &st);
+		if (S_ISDIR(st.st_mode)) {
+			ret = -EISDIR;
+			goto out;
+		}
+		o = xcalloc(1, sizeof(*o));
+		o->kind = OFILE_SINK;
+		o->fd = -1;
+		o->pending = n.d->id;
+		buf_init(&o->content);
+		pending_open(v, o->pending, 1);
+		fi->direct_io = 1;
+		fi->fh = (uintptr_t)o;
+		goto out;
+	}
 	if (n.entry == VE_DIR || n.entry == VE_FLAGS_DIR ||
-	    (n.uid == 0 && n.entry == VE_FOLDER_DIR)) {
+	    (n.uid == 0 && n.entry == VE_FOLDER_DIR) ||
+	    (n.uid > 0 && view_mime_dir(n.entry))) {
 		ret = -EISDIR;
 		goto out;
 	}
@@ -281,6 +305,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		o->limit = (uint64_t)st.st_size;
 		fi->keep_cache = 1;	/* a message's bytes never change */
+	} else if (n.uid > 0 && msgparts_entry(n.entry)) {
+		ret = msgparts_open(v, &n, o);
+		if (ret < 0) {
+			buf_release(&o->content);
+			free(o);
+			goto out;
+		}
+		fi->keep_cache = 1;
 	} else {
 		tree_render(v, &n, &o->content);
 		if (is_flag_file(&n) || n.uid == 0 ||
@@ -325,7 +357,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 	bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	bv.buf[0].fd = o->fd;
-	bv.buf[0].pos = off;
+	bv.buf[0].pos = (off_t)o->base + off;
 	fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
 }
 
@@ -341,6 +373,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		ops_lock(v);
 		ret = write_data(v, o, data, size, off);
 		ops_unlock(v);
+	} else if (o->kind == OFILE_SINK) {
+		ret = 0;
 	} else {
 		/* Flag files are empty: their existence is the flag. */
 		ret = size == 0 ? 0 : -EINVAL;
@@ -381,6 +415,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		write_release(v, o);
 		ops_unlock(v);
 	} else {
+		if (o->kind == OFILE_SINK) {
+			ops_lock(v);
+			pending_open(v, o->pending, -1);
+			ops_unlock(v);
+		}
 		if (o->fd >= 0)
 			close(o->fd);
 		buf_release(&o->content);

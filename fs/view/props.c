@@ -128,30 +128,37 @@ static void render_flags(const struct folder *f, const struct message *m,
 	}
 }
 
+void view_header_render(int prop, const char *raw, size_t len,
+			struct buf *out)
+{
+	struct address *list = NULL;
+
+	switch (prop) {
+	case VP_SUBJECT:
+		rfc2047_decode(raw, len, out);
+		break;
+	case VP_FROM:
+	case VP_TO:
+	case VP_CC:
+		address_list_parse(raw, len, &list);
+		address_list_format(list, out);
+		address_list_free(&list);
+		break;
+	default:
+		rfc2047_clean_text(raw, len, out);
+		break;
+	}
+}
+
 static int render_header(const struct message *m, int prop, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
-	struct address *list = NULL;
 
 	if (index_header(m, prop_fields[prop], &raw) != 1) {
 		buf_release(&raw);
 		return 0;
 	}
-	switch (prop) {
-	case VP_SUBJECT:
-		rfc2047_decode(raw.data, raw.len, out);
-		break;
-	case VP_FROM:
-	case VP_TO:
-	case VP_CC:
-		address_list_parse(raw.data, raw.len, &list);
-		address_list_format(list, out);
-		address_list_free(&list);
-		break;
-	default:
-		rfc2047_clean_text(raw.data, raw.len, out);
-		break;
-	}
+	view_header_render(prop, raw.data, raw.len, out);
 	buf_release(&raw);
 	return 1;
 }

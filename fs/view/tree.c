@@ -39,8 +39,8 @@ static bool stale(struct timespec ts)
 	       (now.tv_sec - ts.tv_sec == 1 && now.tv_nsec >= ts.tv_nsec);
 }
 
-static struct vdir *new_dir(struct view *v, enum vdir_kind kind,
-			    unsigned int user, const char *name)
+struct vdir *tree_new_dir(struct view *v, enum vdir_kind kind,
+			  unsigned int user, const char *name)
 {
 	struct buf key = BUF_INIT;
 	struct vdir *d;
@@ -54,6 +54,8 @@ static struct vdir *new_dir(struct view *v, enum vdir_kind kind,
 	d->name = xstrdup(name);
 	if (kind == VDIR_ROOT)
 		buf_puts(&key, "*");
+	else if (kind == VDIR_PENDING)
+		buf_printf(&key, "*%zu", v->n_dirs);	/* never a folder's */
 	else
 		buf_printf(&key, "%u/%s", user, name);
 	d->key = buf_detach(&key);
@@ -79,7 +81,7 @@ struct vdir *tree_get_dir(struct view *v, unsigned int user, const char *name)
 	    !v->dirs[id]->gone && strcmp(v->dirs[id]->key, key.data) == 0)
 		d = v->dirs[id];
 	buf_release(&key);
-	return d != NULL ? d : new_dir(v, VDIR_FOLDER, user, name);
+	return d != NULL ? d : tree_new_dir(v, VDIR_FOLDER, user, name);
 }
 
 static void close_folder(struct view *v, struct vdir *d)
@@ -116,11 +118,12 @@ int tree_init(struct view *v)
 	strmap_init(&v->dir_map);
 	v->mount_time = time(NULL);
 	if (v->all_users) {
-		new_dir(v, VDIR_ROOT, 0, "");
+		tree_new_dir(v, VDIR_ROOT, 0, "");
 		for (i = 0; i < v->n_users; i++)
-			v->users[i].dir = new_dir(v, VDIR_USER, (unsigned)i, "")->id;
+			v->users[i].dir =
+			    tree_new_dir(v, VDIR_USER, (unsigned)i, "")->id;
 	} else {
-		v->users[0].dir = new_dir(v, VDIR_USER, 0, "")->id;
+		v->users[0].dir = tree_new_dir(v, VDIR_USER, 0, "")->id;
 	}
 	return 0;
 }
@@ -133,6 +136,7 @@ void tree_release(struct view *v)
 		struct vdir *d = v->dirs[i];
 
 		close_folder(v, d);
+		pending_release_dir(d);
 		free(d->name);
 		free(d->key);
 		free(d->extra);
@@ -140,6 +144,7 @@ void tree_release(struct view *v)
 	}
 	free(v->dirs);
 	strmap_release(&v->dir_map);
+	msgparts_cache_release(v);
 	for (i = 0; i < v->n_users; i++) {
 		free(v->users[i].name);
 		mailbox_free(&v->users[i].mbox);
@@ -270,8 +275,8 @@ static bool has_forwarded_keyword(const struct folder *f,
 }
 
 /* Whether entry e of message m exists. */
-static bool msg_entry_exists(struct vdir *d, const struct message *m,
-			     unsigned int e)
+static bool msg_entry_exists(struct view *v, struct vdir *d,
+			     const struct message *m, unsigned int e)
 {
 	struct vmsg *x = tree_vmsg(d, m->uid, false);
 	struct buf tmp = BUF_INIT;
@@ -281,6 +286,8 @@ static bool msg_entry_exists(struct vdir *d, const struct message *m,
 		return false;
 	if (e == VE_DIR || e == VE_EML || e == VE_HEADER || e == VE_FLAGS_DIR)
 		return true;
+	if (msgparts_entry(e))
+		return msgparts_exists(v, d, m->uid, e) == 1;
 	if (e >= VE_PROP && e < VE_PROP + VP_COUNT) {
 		ok = view_prop_render(d->f, m, (int)(e - VE_PROP), &tmp) == 1;
 		buf_release(&tmp);
@@ -312,6 +319,8 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n)
 	n->entry = ino & 0xfff;
 	if (n->d == NULL || n->d->gone)
 		return -ENOENT;
+	if (n->d->kind == VDIR_PENDING)
+		return pending_node(v, n);
 	if (n->d->kind != VDIR_FOLDER)
 		return n->uid == 0 && n->entry == VE_DIR ? 0 : -ENOENT;
 	u = &v->users[n->d->user];
@@ -335,7 +344,7 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n)
 	if (ret < 0)
 		return ret;
 	n->m = folder_find_uid(f, n->uid);
-	if (n->m == NULL || !msg_entry_exists(n->d, n->m, n->entry))
+	if (n->m == NULL || !msg_entry_exists(v, n->d, n->m, n->entry))
 		return -ENOENT;
 	return 0;
 }
@@ -350,7 +359,10 @@ int tree_lookup(struct view *v, const struct node *p, const char *name,
 	size_t i;
 	int k;
 
-	if (d->kind == VDIR_ROOT) {
+	if (d->kind == VDIR_PENDING) {
+		if (pending_lookup(v, p, name, &ino) < 0)
+			ino = 0;
+	} else if (d->kind == VDIR_ROOT) {
 		for (i = 0; i < v->n_users; i++) {
 			if (strcmp(v->users[i].name, name) == 0)
 				ino = view_ino(v->users[i].dir, 0, VE_DIR);
@@ -361,6 +373,9 @@ int tree_lookup(struct view *v, const struct node *p, const char *name,
 			;
 		else if (d->kind == VDIR_FOLDER && strcmp(name, VIEW_FOLDER_DIR) == 0)
 			ino = view_ino(d->id, 0, VE_FOLDER_DIR);
+		else if (d->kind == VDIR_FOLDER &&
+			 (ino = pending_lookup_in_folder(v, d->id, name)) != 0)
+			;
 		else if (d->kind == VDIR_FOLDER && view_name_uid(name, &uid))
 			ino = view_ino(d->id, uid, VE_DIR);
 		else if (view_entry_folder(name, &level) == 0) {
@@ -388,8 +403,22 @@ int tree_lookup(struct view *v, const struct node *p, const char *name,
 			ino = view_ino(d->id, p->uid, VE_HEADER);
 		else if (strcmp(name, VIEW_FLAGS_DIR) == 0)
 			ino = view_ino(d->id, p->uid, VE_FLAGS_DIR);
+		else if (strcmp(name, VIEW_BODY_FILE) == 0)
+			ino = view_ino(d->id, p->uid, VE_BODY);
+		else if (strcmp(name, VIEW_ATTACH_DIR) == 0)
+			ino = view_ino(d->id, p->uid, VE_ATTACH_DIR);
+		else if (strcmp(name, VIEW_PARTS_DIR) == 0)
+			ino = view_ino(d->id, p->uid, VE_PARTS_DIR);
 		else if ((k = view_prop_lookup(name)) >= 0)
 			ino = view_ino(d->id, p->uid, VE_PROP + (unsigned)k);
+	} else if (p->uid > 0 && view_mime_dir(p->entry)) {
+		int ret = msgparts_lookup(v, p, name, &ino);
+
+		if (ret < 0 && ret != -ENOENT) {
+			buf_release(&level);
+			buf_release(&full);
+			return ret;
+		}
 	} else if (p->uid > 0 && p->entry == VE_FLAGS_DIR) {
 		if ((k = view_sysflag_lookup(name)) >= 0)
 			ino = view_ino(d->id, p->uid, VE_SYSFLAG + (unsigned)k);
@@ -460,8 +489,12 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 	st->st_gid = n->d->kind == VDIR_ROOT ? getgid() : u->gid;
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
-	if (n->uid == 0 && n->entry >= VE_NEW)
+	if (n->uid == 0 && n->entry >= VE_NEW && n->d->kind == VDIR_FOLDER)
 		return write_new_attr(v, n->ino, st);
+	if (n->d->kind == VDIR_PENDING) {
+		pending_attr(v, n, st);
+		return 0;
+	}
 	if (n->m != NULL)
 		t = n->m->internal_date;
 	else if (n->d->f != NULL && n->d->f->cur_mtime.tv_sec > t)
@@ -470,13 +503,27 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 		t = n->d->f->new_mtime.tv_sec;
 	switch (n->entry) {
 	case VE_DIR:
-		st->st_mode = S_IFDIR | 0755;
+		/* In a root mount, a user's mail is theirs alone. */
+		st->st_mode = S_IFDIR | (v->all_users &&
+					 n->d->kind == VDIR_USER ? 0700 : 0755);
 		st->st_nlink = 2;
 		break;
 	case VE_FLAGS_DIR:
 		st->st_mode = S_IFDIR | 0755;
 		break;
 	default:
+		if (n->uid > 0 && view_mime_dir(n->entry)) {
+			st->st_mode = S_IFDIR | 0555;
+			break;
+		}
+		if (n->uid > 0 && msgparts_entry(n->entry)) {
+			ret = msgparts_size(v, n, &size);
+			if (ret < 0)
+				return ret;
+			st->st_mode = S_IFREG | 0444;
+			st->st_size = (off_t)size;
+			break;
+		}
 		if (n->uid == 0 && n->entry == VE_FOLDER_DIR) {
 			st->st_mode = S_IFDIR | 0555;
 			st->st_nlink = 2;
@@ -512,9 +559,11 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 	return 0;
 }
 
-static void list_add(struct listing *l, const char *name, size_t len,
-		     fuse_ino_t ino, mode_t type)
+void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
+		   mode_t type)
 {
+	size_t len = strlen(name);
+
 	l->ents = xgrow(l->ents, &l->cap, l->n + 1, sizeof(*l->ents));
 	l->ents[l->n].ino = ino;
 	l->ents[l->n].type = type;
@@ -550,8 +599,8 @@ static void list_folders(struct view *v, struct vdir *d, struct listing *l)
 			continue;
 		buf_reset(&entry);
 		view_folder_entry(full.data + (level - f), &entry);
-		list_add(l, entry.data, entry.len, view_ino(c->id, 0, VE_DIR),
-			 S_IFDIR);
+		tree_list_add(l, entry.data, view_ino(c->id, 0, VE_DIR),
+			      S_IFDIR);
 	}
 	strmap_release(&seen);
 	buf_release(&entry);
@@ -565,14 +614,16 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 	size_t i;
 	int k;
 
-	list_add(l, ".", 1, n->ino, S_IFDIR);
-	list_add(l, "..", 2, FUSE_ROOT_ID, S_IFDIR);
+	tree_list_add(l, ".", n->ino, S_IFDIR);
+	tree_list_add(l, "..", FUSE_ROOT_ID, S_IFDIR);
 	if (d->kind == VDIR_ROOT) {
 		for (i = 0; i < v->n_users; i++)
-			list_add(l, v->users[i].name, strlen(v->users[i].name),
-				 view_ino(v->users[i].dir, 0, VE_DIR), S_IFDIR);
+			tree_list_add(l, v->users[i].name,
+				      view_ino(v->users[i].dir, 0, VE_DIR), S_IFDIR);
 		return 0;
 	}
+	if (d->kind == VDIR_PENDING)
+		return pending_list(v, n, l);
 	if (n->uid == 0 && n->entry == VE_DIR) {
 		struct folder *f = NULL;
 		int exists = d->kind == VDIR_FOLDER ?
@@ -582,24 +633,25 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 			int ret = tree_folder(v, d, false, &f);
 			if (ret < 0)
 				return ret;
-			list_add(l, VIEW_FOLDER_DIR, strlen(VIEW_FOLDER_DIR),
-				 view_ino(d->id, 0, VE_FOLDER_DIR), S_IFDIR);
+			tree_list_add(l, VIEW_FOLDER_DIR,
+				      view_ino(d->id, 0, VE_FOLDER_DIR), S_IFDIR);
 		}
 		list_folders(v, d, l);
 		write_new_list(v, d->id, l);
+		if (d->kind == VDIR_FOLDER)
+			pending_list_in_folder(v, d, l);
 		for (i = 0; f != NULL && i < f->count; i++) {
 			xsnprintf(num, sizeof(num), "%" PRIu32, f->msgs[i].uid);
-			list_add(l, num, strlen(num),
-				 view_ino(d->id, f->msgs[i].uid, VE_DIR), S_IFDIR);
+			tree_list_add(l, num, view_ino(d->id, f->msgs[i].uid, VE_DIR),
+				      S_IFDIR);
 		}
 		return 0;
 	}
 	if (n->uid == 0 && n->entry == VE_FOLDER_DIR) {
 		for (k = 0; k < VF_COUNT; k++)
-			list_add(l, view_folder_prop_names[k],
-				 strlen(view_folder_prop_names[k]),
-				 view_ino(d->id, 0, VE_FOLDER_PROP + (unsigned)k),
-				 S_IFREG);
+			tree_list_add(l, view_folder_prop_names[k],
+				      view_ino(d->id, 0, VE_FOLDER_PROP + (unsigned)k),
+				      S_IFREG);
 		return 0;
 	}
 	if (n->uid > 0 && n->entry == VE_DIR) {
@@ -608,40 +660,43 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 			{ VIEW_MESSAGE_FILE, VE_EML, S_IFREG },
 			{ VIEW_HEADER_FILE, VE_HEADER, S_IFREG },
 			{ VIEW_FLAGS_DIR, VE_FLAGS_DIR, S_IFDIR },
+			{ VIEW_BODY_FILE, VE_BODY, S_IFREG },
+			{ VIEW_ATTACH_DIR, VE_ATTACH_DIR, S_IFDIR },
+			{ VIEW_PARTS_DIR, VE_PARTS_DIR, S_IFDIR },
 		};
 		for (i = 0; i < ARRAY_SIZE(fixed); i++) {
-			if (msg_entry_exists(d, n->m, fixed[i].e))
-				list_add(l, fixed[i].name, strlen(fixed[i].name),
-					 view_ino(d->id, n->uid, fixed[i].e),
-					 fixed[i].t);
+			if (msg_entry_exists(v, d, n->m, fixed[i].e))
+				tree_list_add(l, fixed[i].name,
+					      view_ino(d->id, n->uid, fixed[i].e),
+					      fixed[i].t);
 		}
 		for (k = 0; k < VP_COUNT; k++) {
-			if (msg_entry_exists(d, n->m, VE_PROP + (unsigned)k))
-				list_add(l, view_prop_names[k],
-					 strlen(view_prop_names[k]),
-					 view_ino(d->id, n->uid, VE_PROP + (unsigned)k),
-					 S_IFREG);
+			if (msg_entry_exists(v, d, n->m, VE_PROP + (unsigned)k))
+				tree_list_add(l, view_prop_names[k],
+					      view_ino(d->id, n->uid, VE_PROP + (unsigned)k),
+					      S_IFREG);
 		}
 		return 0;
 	}
+	if (n->uid > 0 && view_mime_dir(n->entry))
+		return msgparts_list(v, n, l);
 	if (n->uid > 0 && n->entry == VE_FLAGS_DIR) {
 		for (k = 0; k < VIEW_SYSFLAGS; k++) {
-			if (msg_entry_exists(d, n->m, VE_SYSFLAG + (unsigned)k))
-				list_add(l, view_sysflag_names[k],
-					 strlen(view_sysflag_names[k]),
-					 view_ino(d->id, n->uid, VE_SYSFLAG + (unsigned)k),
-					 S_IFREG);
+			if (msg_entry_exists(v, d, n->m, VE_SYSFLAG + (unsigned)k))
+				tree_list_add(l, view_sysflag_names[k],
+					      view_ino(d->id, n->uid, VE_SYSFLAG + (unsigned)k),
+					      S_IFREG);
 		}
-		if (msg_entry_exists(d, n->m, VE_PASSED))
-			list_add(l, VIEW_FORWARDED, strlen(VIEW_FORWARDED),
-				 view_ino(d->id, n->uid, VE_PASSED), S_IFREG);
+		if (msg_entry_exists(v, d, n->m, VE_PASSED))
+			tree_list_add(l, VIEW_FORWARDED,
+				      view_ino(d->id, n->uid, VE_PASSED), S_IFREG);
 		for (k = 0; k < KEYWORDS_MAX; k++) {
 			const char *kw = folder_keyword_name(d->f, k);
 
-			if (msg_entry_exists(d, n->m, VE_KEYWORD + (unsigned)k))
-				list_add(l, kw, strlen(kw),
-					 view_ino(d->id, n->uid, VE_KEYWORD + (unsigned)k),
-					 S_IFREG);
+			if (msg_entry_exists(v, d, n->m, VE_KEYWORD + (unsigned)k))
+				tree_list_add(l, kw,
+					      view_ino(d->id, n->uid, VE_KEYWORD + (unsigned)k),
+					      S_IFREG);
 		}
 		return 0;
 	}

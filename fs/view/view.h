@@ -33,14 +33,41 @@ struct message;
 #define VIEW_MESSAGE_FILE "message.eml"
 #define VIEW_HEADER_FILE "header"
 #define VIEW_FLAGS_DIR "flags"
+#define VIEW_BODY_FILE "body.txt"
+#define VIEW_ATTACH_DIR "attachments"
+#define VIEW_PARTS_DIR "parts"
+#define VIEW_PART_HEADER "header"
+#define VIEW_PART_CONTENT "content"
 
 /* True, with the UID, when name is a message directory name. */
 bool view_name_uid(const char *name, uint32_t *uid_r);
+/* True when name is all digits: a UID, or a number that is not one
+ * ("0", "007"); never a folder's entry. */
+bool view_name_digits(const char *name);
 /* Appends the directory entry name of one folder level. */
 void view_folder_entry(const char *level, struct buf *out);
 /* Appends the folder level a directory entry names.  Returns 0, or
  * -ENOENT when the entry cannot be a folder (a UID, a reserved name). */
 int view_entry_folder(const char *entry, struct buf *out);
+
+/*
+ * Attachment file names, in a message's attachments/ directory: the last
+ * component of the MIME part's file name (decoded to UTF-8; a path is cut
+ * after its last '/' or '\\') with '/', '\\', control characters
+ * (C0, DEL, C1) replaced by '_', a leading '.' replaced by '_', and cut
+ * to VIEW_ATTACH_NAME_MAX bytes at a character boundary.  A part without
+ * a usable file name is "part-SECTION".  view_attachment_name() appends
+ * that name; view_name_dedupe() turns a name already taken into
+ * "name (2).ext", "name (3).ext" ..., the number before the extension.
+ */
+#define VIEW_ATTACH_NAME_MAX 200
+void view_attachment_name(const char *filename, const char *section,
+			  struct buf *out);
+/* Appends to out the first of name, "name (2)" ... for which taken()
+ * returns false. */
+void view_name_dedupe(const char *name,
+		      bool (*taken)(void *ctx, const char *name), void *ctx,
+		      struct buf *out);
 
 /* Message property files computed from the index, in listing order. */
 enum view_prop {
@@ -58,6 +85,12 @@ bool view_prop_mutable(int prop);
  * message has no such header (the file does not exist). */
 int view_prop_render(const struct folder *f, const struct message *m,
 		     int prop, struct buf *out);
+
+/* Appends the value a header property file shows (without its newline)
+ * for the raw, unfolded header value `raw`: RFC 2047 decoded, addresses
+ * as "Name <addr>, ...".  Shared with tests/tools/prop-dump.c. */
+void view_header_render(int prop, const char *raw, size_t len,
+			struct buf *out);
 
 /* Folder property files, in .folder/. */
 enum view_folder_prop {

@@ -171,6 +171,7 @@ static void *watch_main(void *arg)
 			if (d != NULL)
 				resync(v, d);
 		}
+		pending_expire(v);
 		list = v->inval;
 		n = v->n_inval;
 		v->inval = NULL;

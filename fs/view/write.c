@@ -39,8 +39,8 @@ static void inval_folder(struct view *v, struct vdir *d)
 }
 
 /* Sets (on) or clears the flag file `name` of the message p is in. */
-static int set_flag(struct view *v, const struct node *p, const char *name,
-		    bool on)
+int write_set_flag(struct view *v, const struct node *p, const char *name,
+		   bool on)
 {
 	struct folder *f = p->d->f;
 	uint32_t flags = p->m->flags, kw = p->m->keywords, uid = p->uid;
@@ -84,7 +84,8 @@ static int parent_node(struct view *v, fuse_ino_t ino, struct node *p)
 	if (ret < 0)
 		return ret;
 	if (p->entry != VE_DIR && p->entry != VE_FLAGS_DIR &&
-	    !(p->uid == 0 && p->entry == VE_FOLDER_DIR))
+	    !(p->uid == 0 && p->entry == VE_FOLDER_DIR) &&
+	    !(p->uid > 0 && view_mime_dir(p->entry)))
 		return -ENOTDIR;
 	return 0;
 }
@@ -132,16 +133,33 @@ void write_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct view *v = ops_view(req);
 	struct buf full = BUF_INIT;
-	struct node p;
-	uint32_t uid;
+	struct node p, c;
 	int ret;
 
 	(void)mode;
 	ops_lock(v);
 	ret = parent_node(v, parent, &p);
-	if (ret == 0 && p.uid == 0 && p.entry == VE_DIR &&
-	    view_name_uid(name, &uid))
-		ret = -EPERM;	/* a message directory is made by mail */
+	if (ret == 0 && (p.d->kind == VDIR_PENDING ||
+			 (p.d->kind == VDIR_FOLDER && p.uid == 0 &&
+			  p.entry == VE_DIR && view_name_digits(name)))) {
+		fuse_ino_t ino;
+
+		/* A new message directory, or a directory inside one
+		 * (pending.c): what cp -r of a message directory makes. */
+		if (p.d->kind == VDIR_PENDING)
+			ret = pending_mknode(v, &p, name, true, &ino);
+		else if (tree_lookup(v, &p, name, &c) == 0)
+			ret = -EEXIST;
+		else if (tree_folder_exists(&v->users[p.d->user], p.d->name) != 2)
+			ret = -EPERM;
+		else
+			ret = pending_mkdir(v, p.d, name, &ino);
+		if (ret == 0) {
+			view_inval(v, parent, NULL);
+			reply_entry_for(req, v, ino);
+			return;
+		}
+	}
 	if (ret == 0)
 		ret = child_folder_name(&p, name, &full);
 	if (ret == 0) {
@@ -185,14 +203,20 @@ void write_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	ops_lock(v);
 	ret = parent_node(v, parent, &p);
+	if (ret == 0 && p.d->kind == VDIR_PENDING) {
+		ret = pending_remove(v, &p, name, false);
+		goto out;
+	}
 	if (ret == 0)
 		ret = tree_lookup(v, &p, name, &c);
 	if (ret == 0 && p.uid > 0 && p.entry == VE_FLAGS_DIR) {
-		ret = set_flag(v, &p, name, false);
+		ret = write_set_flag(v, &p, name, false);
 	} else if (ret == 0 && p.uid > 0 && p.entry == VE_DIR) {
 		struct vmsg *x = tree_vmsg(p.d, p.uid, true);
 
 		x->hidden |= 1ull << c.entry;
+	} else if (ret == 0 && p.uid > 0) {
+		ret = 0;	/* in attachments/ or parts/: see write_rmdir */
 	} else if (ret == 0 && p.uid == 0 && c.entry >= VE_NEW) {
 		ret = -EBUSY;	/* being written; it is saved on close */
 	} else if (ret == 0 && p.uid == 0 && p.entry == VE_FOLDER_DIR) {
@@ -200,6 +224,7 @@ void write_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else if (ret == 0) {
 		ret = -EPERM;
 	}
+out:
 	ops_unlock(v);
 	fuse_reply_err(req, -ret);
 }
@@ -215,10 +240,27 @@ void write_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	buf_init(&l.names);
 	ops_lock(v);
 	ret = parent_node(v, parent, &p);
+	if (ret == 0 && p.d->kind == VDIR_PENDING) {
+		ret = pending_remove(v, &p, name, true);
+		goto out;
+	}
 	if (ret == 0)
 		ret = tree_lookup(v, &p, name, &c);
+	if (ret == 0 && c.d->kind == VDIR_PENDING) {
+		ret = pending_rmdir(v, c.d);
+		goto out;
+	}
 	/* .folder is computed; rm -r of a folder removes it in passing. */
 	if (ret == 0 && c.uid == 0 && c.entry == VE_FOLDER_DIR) {
+		ops_unlock(v);
+		fuse_reply_err(req, 0);
+		return;
+	}
+	/* The MIME directories are computed: rm -r hides attachments/ and
+	 * parts/ in this mount, whatever they hold. */
+	if (ret == 0 && c.uid > 0 && view_mime_dir(c.entry)) {
+		if (c.entry == VE_ATTACH_DIR || c.entry == VE_PARTS_DIR)
+			tree_vmsg(c.d, c.uid, true)->hidden |= 1ull << c.entry;
 		ops_unlock(v);
 		fuse_reply_err(req, 0);
 		return;
@@ -248,6 +290,7 @@ void write_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			view_inval(v, parent, NULL);
 		}
 	}
+out:
 	ops_unlock(v);
 	buf_release(&l.names);
 	free(l.ents);
@@ -380,7 +423,7 @@ fuse_ino_t write_new_lookup(struct view *v, uint32_t dir, const char *name)
 	for (i = 0; i < VIEW_NEW_MAX; i++) {
 		struct ofile *o = v->newfiles[i];
 
-		if (o != NULL && o->dir == dir && !o->done &&
+		if (o != NULL && o->dir == dir && !o->done && o->pending == 0 &&
 		    strcmp(o->name, name) == 0)
 			return o->ino;
 	}
@@ -407,7 +450,7 @@ void write_new_list(struct view *v, uint32_t dir, struct listing *l)
 	for (i = 0; i < VIEW_NEW_MAX; i++) {
 		struct ofile *o = v->newfiles[i];
 
-		if (o == NULL || o->dir != dir || o->done)
+		if (o == NULL || o->dir != dir || o->done || o->pending != 0)
 			continue;
 		l->ents = xgrow(l->ents, &l->cap, l->n + 1, sizeof(*l->ents));
 		l->ents[l->n].ino = o->ino;
@@ -471,6 +514,7 @@ int write_setattr(struct view *v, fuse_ino_t ino, const struct stat *attr,
 int write_finish(struct view *v, struct ofile *o)
 {
 	struct vdir *d = tree_dir(v, o->dir);
+	uint32_t uid = 0;
 	int ret;
 
 	if (o->done)
@@ -483,10 +527,12 @@ int write_finish(struct view *v, struct ofile *o)
 		save_abort(&o->save);	/* an empty file is no message */
 		ret = 0;
 	} else {
-		ret = save_finish(&o->save, 0, 0, 0, NULL);
+		ret = save_finish(&o->save, 0, 0, 0, &uid);
 		if (ret < 0)
 			o->error = -ret;
 	}
+	if (o->pending != 0)
+		pending_saved(v, o->pending, ret == 0 ? uid : 0);
 	if (d != NULL) {
 		struct folder *f;
 
@@ -507,19 +553,74 @@ void write_release(struct view *v, struct ofile *o)
 	free(o);
 }
 
+int write_new_start(struct view *v, struct vdir *d, const char *name,
+		    uint32_t pending, struct ofile **o_r)
+{
+	struct folder *f;
+	struct ofile *o;
+	size_t slot;
+	int ret;
+
+	for (slot = 0; slot < VIEW_NEW_MAX && v->newfiles[slot] != NULL; slot++)
+		;
+	ret = slot == VIEW_NEW_MAX ? -ENFILE : tree_folder(v, d, false, &f);
+	if (ret < 0)
+		return ret;
+	o = xcalloc(1, sizeof(*o));
+	o->kind = OFILE_NEW;
+	o->fd = -1;
+	buf_init(&o->content);
+	o->ino = view_ino(d->id, 0, VE_NEW + (unsigned)slot);
+	o->dir = d->id;
+	o->pending = pending;
+	o->name = xstrdup(name);
+	ret = save_begin(f, &o->save);
+	if (ret < 0) {
+		free(o->name);
+		free(o);
+		return ret;
+	}
+	v->newfiles[slot] = o;
+	*o_r = o;
+	return 0;
+}
+
+/* A file in a new message directory (pending.c). */
+static int create_pending(struct view *v, const struct node *p,
+			  const char *name, struct ofile **o_r)
+{
+	struct ofile *o;
+	fuse_ino_t ino;
+	int ret;
+
+	if (p->uid == 0 && strcmp(name, VIEW_MESSAGE_FILE) == 0)
+		return pending_create_eml(v, p, o_r);
+	ret = pending_mknode(v, p, name, false, &ino);
+	if (ret < 0)
+		return ret;
+	o = xcalloc(1, sizeof(*o));
+	o->kind = OFILE_SINK;
+	o->fd = -1;
+	o->ino = ino;
+	o->pending = p->d->id;
+	buf_init(&o->content);
+	pending_open(v, o->pending, 1);
+	*o_r = o;
+	return 0;
+}
+
 /*
  * create: in flags/ it sets the flag; in a folder it starts a new message
- * (write.h).  Anywhere else it is not mail.
+ * (write.h); in a new message directory see pending.c.  Anywhere else it
+ * is not mail.
  */
 void write_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		  mode_t mode, struct fuse_file_info *fi)
 {
 	struct view *v = ops_view(req);
 	struct fuse_entry_param e;
-	struct folder *f;
 	struct node p, c;
 	struct ofile *o = NULL;
-	size_t slot;
 	int ret;
 
 	(void)mode;
@@ -528,7 +629,7 @@ void write_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (ret < 0)
 		goto out;
 	if (p.uid > 0 && p.entry == VE_FLAGS_DIR) {
-		ret = set_flag(v, &p, name, true);
+		ret = write_set_flag(v, &p, name, true);
 		if (ret == 0)
 			ret = tree_node(v, parent, &p);
 		if (ret == 0)
@@ -543,36 +644,22 @@ void write_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		}
 		goto out;
 	}
-	if (p.d->kind != VDIR_FOLDER || p.uid != 0 || p.entry != VE_DIR ||
-	    tree_folder_exists(&v->users[p.d->user], p.d->name) != 2 ||
-	    name[0] == '.') {
+	if (p.d->kind == VDIR_PENDING) {
+		ret = create_pending(v, &p, name, &o);
+	} else if (p.d->kind != VDIR_FOLDER || p.uid != 0 ||
+		   p.entry != VE_DIR ||
+		   tree_folder_exists(&v->users[p.d->user], p.d->name) != 2 ||
+		   name[0] == '.') {
 		ret = -EPERM;
-		goto out;
-	}
-	if (tree_lookup(v, &p, name, &c) == 0) {
+	} else if (tree_lookup(v, &p, name, &c) == 0) {
 		ret = -EEXIST;
-		goto out;
+	} else {
+		ret = write_new_start(v, p.d, name, 0, &o);
 	}
-	for (slot = 0; slot < VIEW_NEW_MAX && v->newfiles[slot] != NULL; slot++)
-		;
-	ret = slot == VIEW_NEW_MAX ? -ENFILE : tree_folder(v, p.d, false, &f);
-	if (ret < 0)
-		goto out;
-	o = xcalloc(1, sizeof(*o));
-	o->kind = OFILE_NEW;
-	o->fd = -1;
-	buf_init(&o->content);
-	o->ino = view_ino(p.d->id, 0, VE_NEW + (unsigned)slot);
-	o->dir = p.d->id;
-	o->name = xstrdup(name);
-	ret = save_begin(f, &o->save);
 	if (ret < 0) {
-		free(o->name);
-		free(o);
 		o = NULL;
 		goto out;
 	}
-	v->newfiles[slot] = o;
 	ret = tree_node(v, o->ino, &c);
 	if (ret == 0)
 		ret = ops_entry(v, &c, &e);

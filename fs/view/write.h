@@ -19,12 +19,15 @@
 
 struct save;
 
-enum ofile_kind { OFILE_READ, OFILE_NEW };
+/* OFILE_SINK: a file cp makes in a new message directory; its bytes
+ * are discarded (pending.c). */
+enum ofile_kind { OFILE_READ, OFILE_NEW, OFILE_SINK };
 
 /* An open file (fi->fh). */
 struct ofile {
 	enum ofile_kind kind;
 	int fd;			/* the backing file, or -1 */
+	uint64_t base;		/* offset in fd of byte 0 */
 	uint64_t limit;		/* bytes of fd shown */
 	struct buf content;	/* rendered content when fd < 0 */
 	/* OFILE_NEW */
@@ -32,12 +35,20 @@ struct ofile {
 	uint32_t dir;
 	char *name;
 	struct save *save;
+	uint32_t pending;	/* its VDIR_PENDING, or 0 */
 	uint64_t written;
 	int error;		/* a write failed: the save is aborted */
 	bool done;
 };
 
 bool write_is_new_file(struct view *v, fuse_ino_t ino);
+/* Starts a new file `name` in folder directory d, to be appended when
+ * closed; `pending` is the new message directory it is in, or 0. */
+int write_new_start(struct view *v, struct vdir *d, const char *name,
+		    uint32_t pending, struct ofile **o_r);
+/* Sets or clears the flag file `name` of the message of node p. */
+int write_set_flag(struct view *v, const struct node *p, const char *name,
+		   bool on);
 /* Name -> inode of a new file in directory `dir`, or 0. */
 fuse_ino_t write_new_lookup(struct view *v, uint32_t dir, const char *name);
 int write_new_attr(struct view *v, fuse_ino_t ino, struct stat *st);

@@ -31,7 +31,7 @@ is "INBOX lists message directories by UID" "$(ls "$MNT/INBOX" | tr '\n' ' ')" "
 ok "a folder named 2024 is not a message" test -d "$MNT/=2024/.folder"
 ok "no entry 2024 at the top" test ! -e "$MNT/2024"
 is "message directory" "$(ls "$MNT/INBOX/1" | tr '\n' ' ')" \
-	"date flags from guid header imap-flags message-id message.eml modseq size subject to uid "
+	"attachments body.txt date flags from guid header imap-flags message-id message.eml modseq parts size subject to uid "
 cmp -s "$MNT/INBOX/1/message.eml" <(mt message cat alice INBOX 1); is "message.eml is byte-exact" $? 0
 is "subject decoded" "$(cat "$MNT/INBOX/1/subject")" "Grüße"
 is "from decoded" "$(cat "$MNT/INBOX/1/from")" "Jörg <j@example.org>"
@@ -85,7 +85,7 @@ is "chown: EPERM" "$(errno 'os.chown(m + "/INBOX/1/subject", 1, 1)')" EPERM
 is "hard link: EPERM" "$(errno 'os.link(m + "/INBOX/1/subject", m + "/INBOX/1/s2")')" EPERM
 is "symlink: EPERM" "$(errno 'os.symlink("subject", m + "/INBOX/1/s2")')" EPERM
 is "new file in a message directory: EPERM" "$(errno 'os.open(m + "/INBOX/1/new", os.O_CREAT | os.O_WRONLY)')" EPERM
-is "mkdir of a UID name: EPERM" "$(errno 'os.mkdir(m + "/INBOX/77")')" EPERM
+is "mkdir of an existing message's UID: EEXIST" "$(errno 'os.mkdir(m + "/INBOX/1")')" EEXIST
 is "renaming a message in its folder: EINVAL" "$(errno 'os.rename(m + "/INBOX/1", m + "/INBOX/9")')" EINVAL
 is "writing into a flag file: EINVAL" "$(errno 'fd = os.open(m + "/INBOX/1/flags", os.O_RDONLY); os.close(fd); os.write(os.open(m + "/INBOX/2/flags/x", os.O_CREAT | os.O_WRONLY), b"1")')" EINVAL
 cmp -s "$MNT/INBOX/1/message.eml" <(printf 'Delivered-To: alice\n%s' "$msg"); is "the message is unchanged" $? 0

@@ -45,6 +45,23 @@ PY
 is "a write out of order: nothing saved" "$(uids Work)" "1 2 3 "
 is "and nothing left in tmp/" "$(ls "$MAILTREE_STORE/mail/alice/.Work/tmp" | wc -l)" 0
 
+# cp -r of a message directory copies the message, with its flags.
+ok "touch a flag on the source" touch "$MNT/INBOX/1/flags/flagged"
+ok "mkdir Copies" mkdir "$MNT/Copies"
+ok "cp -r INBOX/1 Copies/" cp -r "$MNT/INBOX/1" "$MNT/Copies/"
+is "one new message in Copies" "$(uids Copies)" "1 "
+cmp -s "$MNT/Copies/1/message.eml" "$MNT/INBOX/1/message.eml"; is "same bytes" $? 0
+is "flags carried by flags/" "$(mt message list alice Copies | cut -f4)" '(\Flagged)'
+ok "cp -r to the name 0 always makes a new copy" cp -r "$MNT/INBOX/1" "$MNT/Copies/0"
+is "second copy" "$(uids Copies)" "1 2 "
+ok "cp -r onto an existing UID fails" sh -c "! cp -r '$MNT/INBOX/1' '$MNT/Copies/' 2>/dev/null"
+is "and appends nothing" "$(uids Copies)" "1 2 "
+ok "mkdir of a new number, then rmdir" sh -c "mkdir '$MNT/Copies/55' && rmdir '$MNT/Copies/55'"
+ok "the new message directories go away after use" wait_for 6 test ! -e "$MNT/Copies/0"
+is "Copies lists the copies" "$(ls "$MNT/Copies" | tr '\n' ' ')" "1 2 "
+is "no leftovers in tmp/" "$(ls "$MAILTREE_STORE/mail/alice/.Copies/tmp" | wc -l)" 0
+ok "rm -r Copies" rm -r "$MNT/Copies"
+
 ok "mv renames a folder with its children" mv "$MNT/Work" "$MNT/Play"
 ok "children renamed" sh -c "mt folder list alice | grep -qx Play/2024"
 is "messages kept" "$(uids Play)" "1 2 3 "

@@ -11,6 +11,39 @@
 #include "../../fs/view/view.h"
 #include "../tap.h"
 
+static bool taken_in(void *ctx, const char *name)
+{
+	const char *const *list = ctx;
+
+	for (; *list != NULL; list++) {
+		if (strcmp(*list, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void att_name(const char *filename, const char *want)
+{
+	struct buf out = BUF_INIT;
+
+	view_attachment_name(filename, "2.1", &out);
+	is_str(out.data, want, "attachment name of '%s'",
+	       filename != NULL ? filename : "(none)");
+	buf_release(&out);
+}
+
+static void dedupe(const char *name, const char *want)
+{
+	static const char *const list[] = {
+		"a.pdf", "a (2).pdf", "noext", ".x", "x.tar.gz", NULL
+	};
+	struct buf out = BUF_INIT;
+
+	view_name_dedupe(name, taken_in, (void *)list, &out);
+	is_str(out.data, want, "'%s' deduplicated", name);
+	buf_release(&out);
+}
+
 static void roundtrip(const char *level, const char *want_entry)
 {
 	struct buf e = BUF_INIT, back = BUF_INIT;
@@ -103,5 +136,31 @@ int main(void)
 	ok(!view_keyword_shown("a/b"), "a keyword with / is hidden");
 	ok(view_keyword_shown("$Label1"), "$Label1 is shown");
 	buf_release(&out);
+	att_name("report.pdf", "report.pdf");
+	att_name("Grüße.txt", "Grüße.txt");
+	att_name("../../etc/passwd", "passwd");
+	att_name("a/..", "_.");
+	att_name("dir/", "dir_");
+	att_name("C:\\x\\y.doc", "y.doc");
+	att_name(".bashrc", "_bashrc");
+	att_name("a\tb\x7f\xc2\x85" "c", "a_b__c");
+	att_name(NULL, "part-2.1");
+	att_name("", "part-2.1");
+	{
+		char longname[400];
+		struct buf o = BUF_INIT;
+
+		memset(longname, 'x', sizeof(longname) - 3);
+		memcpy(longname + 199, "\xc3\xa4", 2);	/* 'ä' across the cut */
+		longname[sizeof(longname) - 1] = '\0';
+		view_attachment_name(longname, "1", &o);
+		is_int((long)o.len, 199, "a long name is cut before a split character");
+		buf_release(&o);
+	}
+	dedupe("b.pdf", "b.pdf");
+	dedupe("a.pdf", "a (3).pdf");
+	dedupe("noext", "noext (2)");
+	dedupe(".x", ".x (2)");
+	dedupe("x.tar.gz", "x.tar (2).gz");
 	return done_testing();
 }
