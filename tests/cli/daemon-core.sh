@@ -1,0 +1,80 @@
+# The daemon core: an IPv6 listener, and dropping root privileges to the
+# configured user after binding (the files it then writes are that user's).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lmtp-setup"
+
+send() {	# send HOST PORT RCPT: one LMTP delivery, prints {} on success
+	python3 -c 'import smtplib, sys
+s = smtplib.LMTP(sys.argv[1], int(sys.argv[2]), timeout=10)
+print(s.sendmail("me@example.org", [sys.argv[3]], b"Subject: core\r\n\r\nx\r\n"))
+s.quit()' "$@"
+}
+
+if ip -6 addr show lo 2>/dev/null | grep -q 'inet6 ::1'; then
+	P6=$(free_port)
+	cat >"$T_DIR/v6.conf" <<CONF
+store = $MAILTREE_STORE
+[listener v6]
+protocol = lmtp
+address = ::1
+port = $P6
+CONF
+	ok "mailtreed listens on ::1" start_daemon "$T_DIR/v6.conf"
+	before=$(msgcount alice)
+	is "an LMTP delivery over IPv6" "$(send ::1 "$P6" alice 2>&1)" "{}"
+	is "and it is stored" "$(msgcount alice)" $((before + 1))
+	ok "the log shows the IPv6 peer" grep -q 'peer=::1' "$T_DIR/daemon.log"
+	ok "stops" stop_daemon
+else
+	skip "no IPv6 loopback on this machine"
+fi
+
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
+	id mailtreetest >/dev/null 2>&1 ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin mailtreetest 2>/dev/null ||
+		id mailtreetest >/dev/null
+	# A store the unprivileged user can reach: the test's own directory
+	# sits in a private one.
+	D=$(mktemp -d "${TMPDIR:-/tmp}/mailtree-drop.XXXXXX")
+	chmod 711 "$D"
+	export MAILTREE_STORE=$D/store
+	mt init >/dev/null && mt user add -p x bob >/dev/null
+	chown -R mailtreetest: "$MAILTREE_STORE"
+	P4=$(free_port)
+	cat >"$T_DIR/drop.conf" <<CONF
+store = $MAILTREE_STORE
+user = mailtreetest
+[listener lmtp]
+protocol = lmtp
+address = 127.0.0.1
+port = $P4
+CONF
+	ok "mailtreed started as root with user = mailtreetest" start_daemon "$T_DIR/drop.conf"
+	is "runs as mailtreetest once the listeners are bound" \
+	    "$(ps -o user= -p "$DPID" | tr -d ' ')" mailtreetest
+	out=$(send 127.0.0.1 "$P4" bob 2>&1)
+	is "delivers" "$out" "{}"
+	[ "$out" = "{}" ] || sed 's/^/# /' "$T_DIR/daemon.log" | tail -n 8
+	newest=$(ls -t "$MAILTREE_STORE"/mail/bob/new/* | head -1)
+	is "the stored file belongs to mailtreetest" "$(stat -c %U "$newest")" mailtreetest
+	ok "stops" stop_daemon
+	cat >"$T_DIR/nouser.conf" <<CONF
+store = $MAILTREE_STORE
+user = no-such-user-here
+[listener lmtp]
+protocol = lmtp
+address = 127.0.0.1
+port = $P4
+CONF
+	"$MAILTREED" -f -c "$T_DIR/nouser.conf" 2>"$T_DIR/nouser.err" &
+	np=$!
+	sleep 1
+	if kill -0 "$np" 2>/dev/null; then kill -9 "$np"; rc=running; else wait "$np"; rc=$?; fi
+	ok "an unknown user is refused at start (status $rc)" test "$rc" != running -a "$rc" != 0
+	ok "saying why" grep -qi 'no-such-user-here' "$T_DIR/nouser.err"
+	rm -rf "$D"
+else
+	skip "dropping privileges needs root"
+fi
+done_testing
