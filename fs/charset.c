@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "charset.h"
+#include "utf8.h"
 #include "util.h"
 
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
@@ -27,35 +28,14 @@ static const uint16_t cp1252_high[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
 };
 
-static void put_utf8(struct buf *out, uint32_t cp)
-{
-	char s[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		s[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xc0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else {
-		s[0] = (char)(0xe0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	}
-	buf_append(out, s, n);
-}
-
 static void put_cp1252(struct buf *out, unsigned char c)
 {
 	if (c < 0x80)
 		buf_putc(out, (char)c);
 	else if (c < 0xa0)
-		put_utf8(out, cp1252_high[c - 0x80]);
+		utf8_put(out, cp1252_high[c - 0x80]);
 	else
-		put_utf8(out, c);
+		utf8_put(out, c);
 }
 
 /* Length of the valid UTF-8 sequence at p, 0 if it is invalid, or -1 if

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "html-text.h"
+#include "utf8.h"
 #include "util.h"
 
 enum {
@@ -57,30 +58,12 @@ void html_text_init(struct html_text *h)
 
 static void put_cp(struct buf *out, uint32_t cp)
 {
-	char s[4];
-
+	/* What has no place in text becomes U+FFFD. */
 	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
 	    (cp < 0x20 && cp != '\t' && cp != '\n') ||
 	    (cp >= 0x7f && cp < 0xa0))
 		cp = 0xfffd;
-	if (cp < 0x80) {
-		buf_putc(out, (char)cp);
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xc0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3f));
-		buf_append(out, s, 2);
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xe0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[2] = (char)(0x80 | (cp & 0x3f));
-		buf_append(out, s, 3);
-	} else {
-		s[0] = (char)(0xf0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		s[3] = (char)(0x80 | (cp & 0x3f));
-		buf_append(out, s, 4);
-	}
+	utf8_put(out, cp);
 }
 
 /* Writes pending whitespace before visible text. */

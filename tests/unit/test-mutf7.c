@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "mutf7.h"
+#include "utf8.h"
 #include "util.h"
 #include "../tap.h"
 
@@ -131,33 +132,6 @@ static uint32_t next_rand(void)
 	return (uint32_t)(rng >> 16);
 }
 
-static void put_utf8(struct buf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_append(b, u, n);
-}
-
 /* A random code point, weighted towards the interesting classes. */
 static uint32_t random_cp(void)
 {
@@ -195,7 +169,7 @@ static void test_round_trip(void)
 		buf_reset(&enc);
 		buf_reset(&dec);
 		for (k = 0; k < chars; k++)
-			put_utf8(&in, random_cp());
+			utf8_put(&in, random_cp());
 		if (mutf7_encode(in.data, in.len, &enc) < 0 ||
 		    mutf7_decode(enc.data, enc.len, &dec) < 0 ||
 		    dec.len != in.len || memcmp(dec.data, in.data, in.len)) {
@@ -221,7 +195,7 @@ static void test_round_trip(void)
 		buf_reset(&in);
 		buf_reset(&enc);
 		buf_reset(&dec);
-		put_utf8(&in, (uint32_t)i);
+		utf8_put(&in, (uint32_t)i);
 		if (mutf7_encode(in.data, in.len, &enc) < 0 ||
 		    mutf7_decode(enc.data, enc.len, &dec) < 0 ||
 		    strcmp(dec.data, in.data) != 0)
