@@ -201,6 +201,9 @@ int tree_lookup(struct view *v, const struct node *parent, const char *name,
 		struct node *child_r);
 int tree_attr(struct view *v, const struct node *n, struct stat *st);
 struct vmsg *tree_vmsg(struct vdir *d, uint32_t uid, bool create);
+/* Whether entry e of message m exists (not hidden by rm, shown). */
+bool tree_msg_entry_exists(struct view *v, struct vdir *d,
+			   const struct message *m, unsigned int e);
 /* Renders a file's content (props, flags, folder props). */
 int tree_render(struct view *v, const struct node *n, struct buf *out);
 /* The name of a directory entry of a directory: appends to out. */
@@ -216,6 +219,7 @@ struct listing {
 	size_t n, cap;
 	struct buf names;
 };
+/* tree-list.c */
 int tree_list(struct view *v, const struct node *n, struct listing *l);
 void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
 		   mode_t type);

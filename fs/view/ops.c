@@ -191,7 +191,11 @@ static void readdir_common(fuse_req_t req, size_t size, off_t off,
 			struct node n;
 
 			memset(&e, 0, sizeof(e));
-			if (i < 2) {
+			if (i < 2 || (l->ents[i].ino & 0xfff) == VE_BODY) {
+				/* No attributes for body.txt: its size
+				 * needs the message parsed, which a listing
+				 * (find, ls) must not cost.  The kernel
+				 * looks it up when it is used. */
 				e.attr.st_ino = l->ents[i].ino;
 				e.attr.st_mode = l->ents[i].type;
 			} else if (tree_node(v, l->ents[i].ino, &n) < 0 ||

@@ -71,6 +71,12 @@ void write_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 void write_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		  mode_t mode, struct fuse_file_info *fi);
 
+/* write.c, shared with write-new.c */
+/* Resolves a directory inode that a change happens in. */
+int write_parent_node(struct view *v, fuse_ino_t ino, struct node *p);
+/* Queues the kernel invalidations of a folder whose messages changed. */
+void write_inval_folder(struct view *v, struct vdir *d);
+
 /* ops.c, shared with write.c */
 struct view *ops_view(fuse_req_t req);
 void ops_lock(struct view *v);
