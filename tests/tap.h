@@ -13,6 +13,7 @@
  */
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,25 @@ static inline const char *tap_corpus_dir(void)
 	const char *d = getenv("MAILTREE_CORPUS");
 
 	return d != NULL && d[0] != '\0' ? d : NULL;
+}
+
+/* A new private directory for one test program under $MAILTREE_TMP (set by
+ * tests/run-tests) or /tmp; the caller frees the path.  Exits the test on
+ * failure: nothing can be tested without it. */
+static inline char *tap_tmpdir(const char *name)
+{
+	const char *base = getenv("MAILTREE_TMP");
+	char path[4096];
+	char *dup;
+
+	if (snprintf(path, sizeof(path), "%s/%s.XXXXXX",
+		     base != NULL && base[0] != '\0' ? base : "/tmp", name) >=
+		    (int)sizeof(path) || mkdtemp(path) == NULL ||
+	    (dup = strdup(path)) == NULL) {
+		printf("not ok 1 - cannot make a temporary directory\n1..1\n");
+		exit(1);
+	}
+	return dup;
 }
 
 #endif

@@ -25,14 +25,7 @@ static char *tmpdir;
 
 static void make_tmpdir(void)
 {
-	const char *base = getenv("MAILTREE_TMP");
-	struct buf p = BUF_INIT;
-
-	buf_printf(&p, "%s/test-import.XXXXXX", base ? base : "/tmp");
-	tmpdir = mkdtemp(p.data) ? buf_detach(&p) : NULL;
-	buf_release(&p);
-	if (tmpdir == NULL)
-		fatal("mkdtemp failed");
+	tmpdir = tap_tmpdir("test-import");
 }
 
 /* Writes dir/name with the given text (and mtime when not 0). */

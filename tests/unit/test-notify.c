@@ -124,15 +124,11 @@ static void run(const char *base, bool force_poll)
 
 int main(void)
 {
-	const char *base_env = getenv("MAILTREE_TMP");
-	struct buf base = BUF_INIT;
+	char *base = tap_tmpdir("test-notify");
 
-	buf_printf(&base, "%s/test-notify.XXXXXX", base_env ? base_env : "/tmp");
-	if (mkdtemp(base.data) == NULL)
-		return 1;
-	run(base.data, false);
-	run(base.data, true);
-	remove_tree(base.data);
-	buf_release(&base);
+	run(base, false);
+	run(base, true);
+	remove_tree(base);
+	free(base);
 	return done_testing();
 }

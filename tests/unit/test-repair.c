@@ -386,14 +386,7 @@ static void test_folder(void)
 
 int main(void)
 {
-	const char *base = getenv("MAILTREE_TMP");
-	struct buf p = BUF_INIT;
-
-	buf_printf(&p, "%s/test-repair.XXXXXX", base ? base : "/tmp");
-	tmpdir = mkdtemp(p.data) ? buf_detach(&p) : NULL;
-	buf_release(&p);
-	if (tmpdir == NULL)
-		fatal("mkdtemp failed");
+	tmpdir = tap_tmpdir("test-repair");
 	log_set_quiet(1);
 	test_canonical();
 	test_uidlist_reader();

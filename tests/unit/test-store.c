@@ -26,14 +26,7 @@ static char *tmpdir;
 
 static void make_tmpdir(void)
 {
-	const char *base = getenv("MAILTREE_TMP");
-	struct buf p = BUF_INIT;
-
-	buf_printf(&p, "%s/test-store.XXXXXX", base ? base : "/tmp");
-	tmpdir = mkdtemp(p.data) ? buf_detach(&p) : NULL;
-	buf_release(&p);
-	if (tmpdir == NULL)
-		fatal("mkdtemp failed");
+	tmpdir = tap_tmpdir("test-store");
 }
 
 static uint32_t save_msg(struct folder *f, const char *text, uint32_t flags)
