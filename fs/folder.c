@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,6 +238,44 @@ int folder_keyword_index(struct folder *f, const char *name, bool create)
 	ret = keywords_assign(&f->keywords, name);
 	folder_unlock(f);
 	return ret;
+}
+
+const struct folder_flag_name folder_system_flags[FOLDER_SYSTEM_FLAGS] = {
+	{ "\\Answered", MFLAG_ANSWERED }, { "\\Flagged", MFLAG_FLAGGED },
+	{ "\\Deleted", MFLAG_DELETED }, { "\\Seen", MFLAG_SEEN },
+	{ "\\Draft", MFLAG_DRAFT },
+};
+
+void folder_flag_names(const struct folder *f, const struct message *m,
+		       struct buf *out)
+{
+	bool forwarded = false, first = true;
+	size_t i;
+
+	for (i = 0; i < FOLDER_SYSTEM_FLAGS; i++) {
+		if (!(m->flags & folder_system_flags[i].bit))
+			continue;
+		if (!first)
+			buf_putc(out, ' ');
+		buf_puts(out, folder_system_flags[i].name);
+		first = false;
+	}
+	for (i = 0; i < KEYWORDS_MAX; i++) {
+		const char *kw = folder_keyword_name(f, (int)i);
+
+		if ((m->keywords & (1u << i)) == 0 || kw == NULL)
+			continue;
+		if (!first)
+			buf_putc(out, ' ');
+		buf_puts(out, kw);
+		first = false;
+		forwarded |= strcasecmp(kw, FOLDER_FORWARDED) == 0;
+	}
+	if ((m->flags & MFLAG_PASSED) && !forwarded) {
+		if (!first)
+			buf_putc(out, ' ');
+		buf_puts(out, FOLDER_FORWARDED);
+	}
 }
 
 const char *folder_keyword_name(const struct folder *f, int idx)

@@ -114,6 +114,21 @@ int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
 int folder_keyword_index(struct folder *f, const char *name, bool create);
 const char *folder_keyword_name(const struct folder *f, int idx);
 
+/* The IMAP names of the system flags, in the order IMAP servers list them
+ * (FOLDER_SYSTEM_FLAGS entries). */
+#define FOLDER_SYSTEM_FLAGS 5
+extern const struct folder_flag_name {
+	const char *name;	/* "\\Seen" */
+	uint32_t bit;		/* MFLAG_* */
+} folder_system_flags[FOLDER_SYSTEM_FLAGS];
+/* $Forwarded is a keyword, stored as a keyword letter as Dovecot stores it.
+ * The Maildir letter P ("passed") means the same but Dovecot ignores it, so
+ * a P is shown as $Forwarded. */
+#define FOLDER_FORWARDED "$Forwarded"
+/* Appends a message's flags and keywords as IMAP names, space-separated. */
+void folder_flag_names(const struct folder *f, const struct message *m,
+		       struct buf *out);
+
 /* Removes a message for good.  -ENOENT if it was already gone. */
 int folder_expunge(struct folder *f, uint32_t uid);
 /* Copies a message into dst (a hard link when both are on one file

@@ -15,43 +15,13 @@
 #include "maildir-name.h"
 #include "util.h"
 
-static const struct {
-	const char *name;
-	uint32_t bit;
-} system_flags[] = {
-	{ "\\Answered", MFLAG_ANSWERED }, { "\\Flagged", MFLAG_FLAGGED },
-	{ "\\Deleted", MFLAG_DELETED }, { "\\Seen", MFLAG_SEEN },
-	{ "\\Draft", MFLAG_DRAFT },
-};
-
-/* $Forwarded is a keyword, stored as a keyword letter as Dovecot stores
- * it.  The Maildir letter P ("passed") means the same; Dovecot ignores it,
- * so it is shown as $Forwarded and cleared along with the keyword, but
- * never set. */
-#define FORWARDED "$Forwarded"
-
 static void print_flags(const struct folder *f, const struct message *m)
 {
-	const char *sep = "";
-	size_t i;
+	struct buf names = BUF_INIT;
 
-	for (i = 0; i < ARRAY_SIZE(system_flags); i++) {
-		if (m->flags & system_flags[i].bit) {
-			printf("%s%s", sep, system_flags[i].name);
-			sep = " ";
-		}
-	}
-	bool forwarded = false;
-	for (i = 0; i < KEYWORDS_MAX; i++) {
-		const char *kw = folder_keyword_name(f, (int)i);
-		if ((m->keywords & (1u << i)) && kw != NULL) {
-			printf("%s%s", sep, kw);
-			sep = " ";
-			forwarded |= strcasecmp(kw, FORWARDED) == 0;
-		}
-	}
-	if ((m->flags & MFLAG_PASSED) && !forwarded)
-		printf("%s" FORWARDED, sep);
+	folder_flag_names(f, m, &names);
+	fputs(names.data, stdout);
+	buf_release(&names);
 }
 
 static int list(struct folder *f)
@@ -93,16 +63,16 @@ static int apply_flag(struct folder *f, const char *spec, uint32_t *flags,
 	size_t i;
 	int idx;
 
-	for (i = 0; i < ARRAY_SIZE(system_flags); i++) {
-		if (strcasecmp(name, system_flags[i].name) == 0) {
+	for (i = 0; i < ARRAY_SIZE(folder_system_flags); i++) {
+		if (strcasecmp(name, folder_system_flags[i].name) == 0) {
 			if (add)
-				*flags |= system_flags[i].bit;
+				*flags |= folder_system_flags[i].bit;
 			else
-				*flags &= ~system_flags[i].bit;
+				*flags &= ~folder_system_flags[i].bit;
 			return EX_OK;
 		}
 	}
-	if (!add && strcasecmp(name, FORWARDED) == 0)
+	if (!add && strcasecmp(name, FOLDER_FORWARDED) == 0)
 		*flags &= ~(uint32_t)MFLAG_PASSED;
 	if (name[0] == '\\' || !keyword_name_valid(name)) {
 		log_error("\"%s\" is not a flag or keyword", name);

@@ -42,15 +42,6 @@ const uint32_t view_sysflag_bits[VIEW_SYSFLAGS] = {
 	MFLAG_SEEN, MFLAG_ANSWERED, MFLAG_FLAGGED, MFLAG_DRAFT, MFLAG_DELETED,
 };
 
-/* IMAP names of the system flags, in the order IMAP servers list them. */
-static const struct {
-	const char *name;
-	uint32_t bit;
-} imap_flags[] = {
-	{ "\\Answered", MFLAG_ANSWERED }, { "\\Flagged", MFLAG_FLAGGED },
-	{ "\\Deleted", MFLAG_DELETED }, { "\\Seen", MFLAG_SEEN },
-	{ "\\Draft", MFLAG_DRAFT },
-};
 
 static int lookup(const char *const *names, int n, const char *name)
 {
@@ -97,36 +88,6 @@ bool view_keyword_shown(const char *name)
 	return true;
 }
 
-static void render_flags(const struct folder *f, const struct message *m,
-			 struct buf *out)
-{
-	bool forwarded = false;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(imap_flags); i++) {
-		if (m->flags & imap_flags[i].bit) {
-			if (out->len > 0)
-				buf_putc(out, ' ');
-			buf_puts(out, imap_flags[i].name);
-		}
-	}
-	for (i = 0; i < KEYWORDS_MAX; i++) {
-		const char *kw = folder_keyword_name(f, (int)i);
-
-		if ((m->keywords & (1u << i)) == 0 || kw == NULL)
-			continue;
-		if (out->len > 0)
-			buf_putc(out, ' ');
-		buf_puts(out, kw);
-		forwarded |= strcasecmp(kw, VIEW_FORWARDED) == 0;
-	}
-	/* Maildir's P means $Forwarded, as mailtree message list shows it. */
-	if ((m->flags & MFLAG_PASSED) && !forwarded) {
-		if (out->len > 0)
-			buf_putc(out, ' ');
-		buf_puts(out, VIEW_FORWARDED);
-	}
-}
 
 void view_header_render(int prop, const char *raw, size_t len,
 			struct buf *out)
@@ -177,7 +138,7 @@ int view_prop_render(const struct folder *f, const struct message *m,
 		buf_printf(out, "%" PRIu64, m->size);
 		break;
 	case VP_FLAGS:
-		render_flags(f, m, out);
+		folder_flag_names(f, m, out);
 		break;
 	case VP_MODSEQ:
 		buf_printf(out, "%" PRIu64, m->modseq);

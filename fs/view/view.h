@@ -109,7 +109,7 @@ void view_folder_prop_render(const struct folder *f, int prop,
  * without a $Forwarded keyword is shown as "$Forwarded".
  */
 #define VIEW_SYSFLAGS 5
-#define VIEW_FORWARDED "$Forwarded"
+#define VIEW_FORWARDED FOLDER_FORWARDED
 extern const char *const view_sysflag_names[VIEW_SYSFLAGS];
 extern const uint32_t view_sysflag_bits[VIEW_SYSFLAGS];
 /* The system flag a file name names (index), or -1. */
