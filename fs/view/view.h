@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "folder.h"
 
 struct folder;
 struct message;
