@@ -20,7 +20,9 @@
  *    as the store shows it.  A keyword the folder does not know never
  *    matches KEYWORD and always matches UNKEYWORD.
  *  - BEFORE/ON/SINCE: the day of the internal date in the server's local
- *    time zone (as Dovecot does; set TZ to change it).
+ *    time zone (as Dovecot does; set TZ to change it).  It is read with
+ *    localtime_r(), so the daemon calls tzset() once before threads
+ *    match.
  *  - SENTBEFORE/SENTON/SENTSINCE: the day of the Date: field in that
  *    field's own zone; without a valid Date, the internal date as above.
  *  - LARGER/SMALLER: ref->vsize (RFC822.SIZE).

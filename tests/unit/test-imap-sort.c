@@ -75,7 +75,8 @@ static void test_keys(void)
 	is_str(sort("(REVERSE SUBJECT)"), "3 1 2 4",
 	       "REVERSE SUBJECT, ties stay in sequence order");
 	is_str(sort("(DATE)"), "3 2 4 1",
-	       "DATE: in UTC (10:00 +0100 ties 09:00 +0000), an invalid Date uses the internal date");
+	       "DATE in UTC (10:00 +0100 = 09:00 +0000); a bad Date: "
+	       "the internal date");
 	is_str(sort("(REVERSE DATE)"), "1 2 4 3", "REVERSE DATE");
 	is_str(sort("(ARRIVAL)"), "2 4 3 1", "ARRIVAL, ties by sequence");
 	is_str(sort("(SIZE)"), "4 2 1 3", "SIZE");
