@@ -38,6 +38,9 @@ static const struct key global_keys[] = {
 	{ "max_connections_per_ip", V_UINT, L(max_conn_per_ip), 0, 100000 },
 	{ "idle_timeout", V_UINT, L(idle_timeout), 1, 86400 },
 	{ "pop3_idle_timeout", V_UINT, L(pop3_idle_timeout), 1, 86400 },
+	{ "imap_idle_timeout", V_UINT, L(imap_idle_timeout), 60, 86400 },
+	{ "imap_max_line_length", V_SIZE, L(imap_max_line), 1024,
+	  1024 * 1024 },
 	{ "max_bad_commands", V_UINT, L(max_bad_commands), 0, 1000 },
 	{ "max_recipients", V_UINT, L(max_recipients), 1, 10000 },
 	{ "auth_fail_delay", V_UINT, L(auth_fail_delay_ms), 0, 60000 },
@@ -78,6 +81,10 @@ void config_init(struct config *cfg)
 	cfg->limits.idle_timeout = 300;
 	/* RFC 1939 3: at least ten minutes. */
 	cfg->limits.pop3_idle_timeout = 600;
+	/* RFC 3501 5.4: at least 30 minutes.  IMAP lines carry long
+	 * sequence sets and search programs: Dovecot allows 64 KB. */
+	cfg->limits.imap_idle_timeout = 1800;
+	cfg->limits.imap_max_line = 65536;
 	cfg->limits.max_bad_commands = 10;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.auth_fail_delay_ms = 2000;
@@ -199,7 +206,7 @@ static const char *set_value(const struct key *k, void *base, const char *v)
 		*(uint16_t *)field = (uint16_t)num;
 	else if (k->type == V_UINT)
 		*(unsigned int *)field = (unsigned int)num;
-	else if (k->offset == L(max_line))
+	else if (k->offset == L(max_line) || k->offset == L(imap_max_line))
 		*(size_t *)field = (size_t)num;
 	else
 		*(uint64_t *)field = num;
@@ -285,7 +292,7 @@ static int check_whole(struct config *cfg, const char *path,
 		if (l->tls != TLS_NONE && cfg->tls_cert == NULL)
 			return fail(err, path, l->line, "tls needs tls_cert and "
 				    "tls_key", l->name);
-		if (l->proto != PROTO_LMTP && l->proto != PROTO_POP3)
+		if (l->proto == PROTO_SMTP)
 			return fail(err, path, l->line, "protocol not "
 				    "implemented yet", proto_names[l->proto]);
 		for (j = 0; j < i; j++)

@@ -29,6 +29,8 @@ struct limits {
 	unsigned int max_conn_per_ip;	/* 0 = no limit */
 	unsigned int idle_timeout;	/* seconds */
 	unsigned int pop3_idle_timeout;	/* seconds, for POP3 sessions */
+	unsigned int imap_idle_timeout;	/* seconds, for IMAP sessions */
+	size_t imap_max_line;		/* IMAP command line, without CRLF */
 	unsigned int max_bad_commands;	/* then disconnect; 0 = never */
 	unsigned int max_recipients;	/* per SMTP/LMTP transaction */
 	unsigned int auth_fail_delay_ms;

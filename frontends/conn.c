@@ -514,6 +514,18 @@ void conn_wait_written(struct conn *c,
 		conn_delay(c, 0, on_written_now, ctx);
 }
 
+void conn_set_max_line(struct conn *c, size_t max)
+{
+	const char *rest;
+
+	/* Only before any input: the reader's buffer is replaced. */
+	if (linereader_pending(&c->lr, &rest) > 0)
+		return;
+	linereader_release(&c->lr);
+	linereader_init(&c->lr, max);
+	c->limits.max_line = max;
+}
+
 void conn_set_idle_timeout(struct conn *c, unsigned int secs)
 {
 	c->limits.idle_timeout = secs;

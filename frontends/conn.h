@@ -134,6 +134,10 @@ void conn_wait_written(struct conn *c,
  * default, such as POP3's ten minutes) and restarts the timer. */
 void conn_set_idle_timeout(struct conn *c, unsigned int secs);
 
+/* Sets the longest command line (a protocol with its own limit, such as
+ * IMAP); from on_connect only, before any input. */
+void conn_set_max_line(struct conn *c, size_t max);
+
 /* Counts a bad command; true when the limit is reached and the protocol
  * should say goodbye and close. */
 bool conn_bad_command(struct conn *c);

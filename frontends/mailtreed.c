@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -104,6 +105,9 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	log_set_progname("mailtreed");
+	/* Dates are compared in the local zone on pool threads too
+	 * (localtime_r() does not read TZ itself). */
+	tzset();
 	while ((c = getopt(argc, argv, "c:fh")) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;

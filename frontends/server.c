@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "server.h"
+#include "imap/imap.h"
 #include "pop3/pop3.h"
 #include "smtp/smtp.h"
 #include "util.h"
@@ -24,6 +25,8 @@ const struct proto *server_proto(enum config_proto proto)
 		return &proto_lmtp;
 	case PROTO_POP3:
 		return &proto_pop3;
+	case PROTO_IMAP:
+		return &proto_imap;
 	default:
 		return NULL;
 	}

@@ -1,0 +1,484 @@
+/*
+ * FETCH (RFC 3501 6.4.5) with BINARY (RFC 3516), CONDSTORE's MODSEQ and
+ * CHANGEDSINCE, and QRESYNC's VANISHED (RFC 7162).
+ *
+ * Items that the index answers (FLAGS, UID, INTERNALDATE, RFC822.SIZE,
+ * MODSEQ, ENVELOPE from the cached header fields) are written on the
+ * event loop.  Items that need the message file (BODY, BODYSTRUCTURE,
+ * BODY[...], BINARY[...], RFC822*) are rendered on the thread pool, a
+ * batch of messages at a time, from descriptors opened on the loop: the
+ * pool never touches the shared folder.  A literal larger than one chunk
+ * is sent a chunk at a time, the next one read only when the previous
+ * one reached the socket, so a 50 MB message costs one chunk of memory.
+ *
+ * Messages expunged by another session but not yet reported keep their
+ * sequence numbers; FETCH skips them (RFC 2180 4.1.2 allows this).
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "folder.h"
+#include "imap-bodystructure.h"
+#include "imap-date.h"
+#include "imap-envelope.h"
+#include "imap-fetch-parse.h"
+#include "imap-int.h"
+#include "imap-section.h"
+#include "index.h"
+#include "maildir-name.h"
+#include "mime.h"
+#include "util.h"
+
+/* Output gathered before it is sent: one chunk of a large literal, or
+ * the responses of a batch of messages. */
+#define FETCH_CHUNK (256 * 1024)
+/* Messages whose files are opened for one trip to the thread pool. */
+#define FETCH_BATCH 64
+
+#define FILE_ITEMS (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE | \
+		    IMAP_FETCH_RFC822 | IMAP_FETCH_RFC822_HEADER | \
+		    IMAP_FETCH_RFC822_TEXT)
+
+struct fetch_entry {
+	uint32_t seq;
+	int fd;
+	struct buf prefix;	/* "* n FETCH (UID .. FLAGS (..)" */
+};
+
+struct fetch_ctx {
+	struct imap_session *s;
+	struct imap_fetch fetch;
+	struct imap_fetch_body *bodies;	/* fetch's, then RFC822* ones */
+	const char **names;		/* response names for RFC822* */
+	size_t body_count;
+	bool file_items;
+	uint32_t *seqs;
+	size_t seq_count, seq_pos;
+
+	/* The batch on the pool. */
+	struct fetch_entry batch[FETCH_BATCH];
+	size_t batch_count, cur;
+	unsigned int item;		/* next file item of batch[cur] */
+	bool started;			/* batch[cur]'s prefix is out */
+	struct mime_part *root;		/* of batch[cur], parsed once */
+	struct imap_section *sec;	/* a literal being sent */
+	int err;
+	struct buf out;
+};
+
+static void fetch_next(struct conn *c, void *arg);
+
+static void batch_release(struct fetch_ctx *fc)
+{
+	size_t i;
+
+	for (i = 0; i < fc->batch_count; i++) {
+		if (fc->batch[i].fd >= 0)
+			close(fc->batch[i].fd);
+		buf_release(&fc->batch[i].prefix);
+	}
+	fc->batch_count = fc->cur = 0;
+	fc->item = 0;
+	fc->started = false;
+	imap_section_free(&fc->sec);
+	mime_part_free(&fc->root);
+}
+
+static void fetch_free(struct fetch_ctx *fc)
+{
+	batch_release(fc);
+	imap_fetch_release(&fc->fetch);
+	free(fc->bodies);
+	free(fc->names);
+	free(fc->seqs);
+	buf_release(&fc->out);
+	free(fc);
+}
+
+static void fetch_abort(struct imap_session *s)
+{
+	if (s->cmd_ctx != NULL)
+		fetch_free(s->cmd_ctx);
+	s->cmd_ctx = NULL;
+}
+
+/* The server's zone offset at t, for INTERNALDATE. */
+static int local_tz(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+/* The items the index answers, for message m at seq. */
+static void write_index_items(struct fetch_ctx *fc, uint32_t seq,
+			      const struct message *m, struct buf *out)
+{
+	struct imap_session *s = fc->s;
+	unsigned int items = fc->fetch.items;
+	size_t start;
+
+	buf_printf(out, "* %u FETCH (", seq);
+	start = out->len;
+#define SEP() do { if (out->len > start) buf_putc(out, ' '); } while (0)
+	if (items & IMAP_FETCH_UID) {
+		SEP();
+		buf_printf(out, "UID %u", m->uid);
+	}
+	if (items & IMAP_FETCH_FLAGS) {
+		SEP();
+		buf_puts(out, "FLAGS ");
+		imap_view_flags(s, m, seq, out);
+		imap_view_flags_sent(s, seq, m->modseq);
+	}
+	if (items & IMAP_FETCH_INTERNALDATE) {
+		SEP();
+		buf_puts(out, "INTERNALDATE \"");
+		imap_date_time_format(m->internal_date,
+				      local_tz(m->internal_date), out);
+		buf_putc(out, '"');
+	}
+	if (items & IMAP_FETCH_RFC822_SIZE) {
+		SEP();
+		buf_printf(out, "RFC822.SIZE %llu",
+			   (unsigned long long)m->vsize);
+	}
+	if (items & IMAP_FETCH_MODSEQ) {
+		SEP();
+		buf_printf(out, "MODSEQ (%llu)", (unsigned long long)m->modseq);
+	}
+	if (items & IMAP_FETCH_ENVELOPE) {
+		SEP();
+		buf_puts(out, "ENVELOPE ");
+		imap_envelope_write_cached(m->headers, m->headers_len, out);
+	}
+#undef SEP
+}
+
+/* ---- on the thread pool ---- */
+
+/* Writes one file item of the current message; a large literal is left
+ * open in fc->sec.  Returns 0 or a negative errno. */
+static int render_item(struct fetch_ctx *fc, struct fetch_entry *e,
+		       unsigned int item)
+{
+	struct buf *out = &fc->out;
+	const struct imap_fetch_body *b;
+	uint64_t size;
+	int ret;
+
+	if (out->len > 0 && out->data[out->len - 1] != '(')
+		buf_putc(out, ' ');
+	if (item == 0 || item == 1) {
+		if (fc->root == NULL && (ret = mime_parse_fd(e->fd, NULL,
+							      &fc->root)) < 0)
+			return ret;
+		buf_puts(out, item == 0 ? "BODY " : "BODYSTRUCTURE ");
+		return imap_bodystructure_write(fc->root, e->fd, item == 1,
+						out);
+	}
+	b = &fc->bodies[item - 2];
+	if (fc->names[item - 2] != NULL)
+		buf_puts(out, fc->names[item - 2]);
+	else
+		imap_fetch_body_name(b, out);
+	ret = imap_section_open(&fc->sec, e->fd, &fc->root, b);
+	if (ret < 0)
+		return ret;
+	if (b->kind == IMAP_FETCH_KIND_BINARY_SIZE) {
+		buf_printf(out, " %llu",
+			   (unsigned long long)imap_section_size(fc->sec));
+		imap_section_free(&fc->sec);
+		return 0;
+	}
+	if (imap_section_nil(fc->sec)) {
+		buf_puts(out, " NIL");
+		imap_section_free(&fc->sec);
+		return 0;
+	}
+	size = imap_section_size(fc->sec);
+	buf_printf(out, " %s{%llu}\r\n",
+		   b->kind == IMAP_FETCH_KIND_BINARY &&
+		   imap_section_has_nul(fc->sec) ? "~" : "",
+		   (unsigned long long)size);
+	return 0;
+}
+
+/* Moves literal bytes from fc->sec into the output, up to the chunk. */
+static int pump_section(struct fetch_ctx *fc)
+{
+	char chunk[64 * 1024];
+	ssize_t n;
+
+	while (fc->out.len < FETCH_CHUNK) {
+		n = imap_section_read(fc->sec, chunk, sizeof(chunk));
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			imap_section_free(&fc->sec);
+			return 0;
+		}
+		buf_append(&fc->out, chunk, (size_t)n);
+	}
+	return 0;
+}
+
+static bool item_wanted(const struct fetch_ctx *fc, unsigned int item)
+{
+	if (item == 0)
+		return fc->fetch.items & IMAP_FETCH_BODY;
+	if (item == 1)
+		return fc->fetch.items & IMAP_FETCH_BODYSTRUCTURE;
+	return item - 2 < fc->body_count;
+}
+
+static void render_work(void *arg)
+{
+	struct fetch_ctx *fc = arg;
+
+	while (fc->cur < fc->batch_count && fc->out.len < FETCH_CHUNK &&
+	       fc->err == 0) {
+		struct fetch_entry *e = &fc->batch[fc->cur];
+
+		if (fc->sec != NULL) {
+			fc->err = pump_section(fc);
+			continue;
+		}
+		if (!fc->started) {
+			buf_append(&fc->out, e->prefix.data, e->prefix.len);
+			fc->started = true;
+			fc->item = 0;
+		}
+		if (e->fd >= 0 && fc->item < 2 + fc->body_count) {
+			unsigned int item = fc->item++;
+
+			if (item_wanted(fc, item))
+				fc->err = render_item(fc, e, item);
+			continue;
+		}
+		buf_puts(&fc->out, ")\r\n");
+		mime_part_free(&fc->root);
+		fc->cur++;
+		fc->started = false;
+	}
+}
+
+/* ---- on the loop ---- */
+
+static void fetch_finish(struct fetch_ctx *fc)
+{
+	struct imap_session *s = fc->s;
+	struct imap_cmd *cmd = &s->cmd;
+	int err = fc->err;
+
+	s->cmd_ctx = NULL;
+	s->abort_cmd = NULL;
+	fetch_free(fc);
+	if (err < 0)
+		imap_cmd_no(cmd, "[SERVERBUG] Internal error fetching "
+			    "messages: %s", strerror(-err));
+	else
+		imap_cmd_ok(cmd, "Fetch completed.");
+}
+
+static void render_done(struct conn *c, void *arg)
+{
+	struct fetch_ctx *fc = arg;
+
+	if (c->closing)
+		return;	/* fetch_abort frees */
+	conn_write(c, fc->out.data, fc->out.len);
+	buf_reset(&fc->out);
+	if (fc->err < 0) {
+		/* The literal announced cannot be completed: the stream is
+		 * out of step, so the session ends. */
+		conn_log_warn(c, "FETCH failed mid-response: %s",
+			      strerror(-fc->err));
+		conn_close(c);
+		return;
+	}
+	if (fc->cur == fc->batch_count && fc->sec == NULL)
+		batch_release(fc);
+	conn_wait_written(c, fetch_next, fc);
+}
+
+/* Prepares the next batch: index items now, files opened for the pool. */
+static void fetch_next(struct conn *c, void *arg)
+{
+	struct fetch_ctx *fc = arg;
+	struct imap_session *s;
+	struct folder *f;
+
+	if (c->closing)
+		return;	/* fetch_abort frees */
+	s = fc->s;
+	f = imap_view_folder(s);
+	if (fc->batch_count > 0) {	/* a literal or batch goes on */
+		conn_queue_work(c, render_work, render_done, fc);
+		return;
+	}
+	while (fc->seq_pos < fc->seq_count && fc->out.len < FETCH_CHUNK &&
+	       fc->batch_count < FETCH_BATCH) {
+		uint32_t seq = fc->seqs[fc->seq_pos++];
+		struct message *m = imap_view_msg(s, seq);
+		struct fetch_entry *e;
+
+		if (m == NULL)
+			continue;
+		if (!fc->file_items) {
+			write_index_items(fc, seq, m, &fc->out);
+			buf_puts(&fc->out, ")\r\n");
+			continue;
+		}
+		e = &fc->batch[fc->batch_count];
+		buf_init(&e->prefix);
+		write_index_items(fc, seq, m, &e->prefix);
+		e->seq = seq;
+		if (folder_msg_open(f, m->uid, &e->fd) < 0)
+			e->fd = -1;	/* gone meanwhile: index items only */
+		fc->batch_count++;
+	}
+	if (fc->batch_count > 0) {
+		conn_queue_work(c, render_work, render_done, fc);
+		return;
+	}
+	if (fc->out.len > 0) {
+		conn_write(c, fc->out.data, fc->out.len);
+		buf_reset(&fc->out);
+		if (fc->seq_pos < fc->seq_count) {
+			conn_wait_written(c, fetch_next, fc);
+			return;
+		}
+	}
+	fetch_finish(fc);
+}
+
+/* RFC822, RFC822.HEADER and RFC822.TEXT as BODY items with their own
+ * response names. */
+static void add_rfc822_items(struct fetch_ctx *fc)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+		enum imap_fetch_text text;
+		bool peek;
+	} map[] = {
+		{ IMAP_FETCH_RFC822, "RFC822", IMAP_FETCH_TEXT_ALL, false },
+		{ IMAP_FETCH_RFC822_HEADER, "RFC822.HEADER",
+		  IMAP_FETCH_TEXT_HEADER, true },
+		{ IMAP_FETCH_RFC822_TEXT, "RFC822.TEXT", IMAP_FETCH_TEXT_TEXT,
+		  false },
+	};
+	size_t n = fc->fetch.body_count, i;
+
+	fc->bodies = xcalloc(n + ARRAY_SIZE(map), sizeof(*fc->bodies));
+	fc->names = xcalloc(n + ARRAY_SIZE(map), sizeof(*fc->names));
+	if (n > 0)
+		memcpy(fc->bodies, fc->fetch.bodies, n * sizeof(*fc->bodies));
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
+		if (!(fc->fetch.items & map[i].bit))
+			continue;
+		fc->bodies[n].kind = IMAP_FETCH_KIND_BODY;
+		fc->bodies[n].text = map[i].text;
+		fc->bodies[n].peek = map[i].peek;
+		fc->names[n] = map[i].name;
+		n++;
+	}
+	fc->body_count = n;
+}
+
+/* Sets \Seen where the FETCH reads a body without PEEK. */
+static void set_seen(struct fetch_ctx *fc)
+{
+	struct imap_session *s = fc->s;
+	struct folder *f = imap_view_folder(s);
+	size_t i;
+
+	if (folder_lock(f) < 0)
+		return;
+	for (i = 0; i < fc->seq_count; i++) {
+		struct message *m = imap_view_msg(s, fc->seqs[i]);
+
+		if (m != NULL && !(m->flags & MFLAG_SEEN))
+			folder_set_flags(f, m->uid, m->flags | MFLAG_SEEN,
+					 m->keywords);
+	}
+	folder_unlock(f);
+	fc->fetch.items |= IMAP_FETCH_FLAGS;
+}
+
+void imap_cmd_fetch(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct fetch_ctx *fc = xcalloc(1, sizeof(*fc));
+	struct imap_seqset seqs;
+	struct imap_seqset_iter it;
+	const char *error;
+	uint32_t seq;
+	size_t cap = 0;
+
+	fc->s = s;
+	buf_init(&fc->out);
+	imap_fetch_init(&fc->fetch);
+	imap_seqset_init(&seqs);
+	if (cmd->count < 2) {
+		imap_cmd_bad(cmd, "FETCH needs a message set and items");
+		goto fail;
+	}
+	if (imap_fetch_parse(&fc->fetch, &cmd->args[1], cmd->count - 1,
+			     &error) < 0) {
+		imap_cmd_bad(cmd, "%s", error);
+		goto fail;
+	}
+	if (fc->fetch.vanished && (!cmd->uid ||
+				   !(s->enabled & IMAP_ENABLED_QRESYNC))) {
+		imap_cmd_bad(cmd, "VANISHED needs UID FETCH and QRESYNC");
+		goto fail;
+	}
+	if (imap_view_seqset(cmd, &cmd->args[0], &seqs) < 0)
+		goto fail;
+	if (cmd->uid)
+		fc->fetch.items |= IMAP_FETCH_UID;
+	if (fc->fetch.changedsince != 0 || (fc->fetch.items & IMAP_FETCH_MODSEQ)) {
+		s->condstore = true;
+		fc->fetch.items |= IMAP_FETCH_MODSEQ;
+	}
+	imap_seqset_iter_init(&it, &seqs, (uint32_t)s->view.count);
+	while (imap_seqset_iter_next(&it, &seq)) {
+		const struct message *m = imap_view_msg(s, seq);
+
+		if (m == NULL || (fc->fetch.changedsince != 0 &&
+				  m->modseq <= fc->fetch.changedsince))
+			continue;
+		fc->seqs = xgrow(fc->seqs, &cap, fc->seq_count + 1,
+				 sizeof(*fc->seqs));
+		fc->seqs[fc->seq_count++] = seq;
+	}
+	imap_seqset_iter_release(&it);
+	imap_seqset_release(&seqs);
+	add_rfc822_items(fc);
+	fc->file_items = (fc->fetch.items & FILE_ITEMS) || fc->body_count > 0;
+	if (imap_fetch_sets_seen(&fc->fetch) && !s->view.readonly) {
+		size_t i;
+		bool any = false;
+
+		for (i = 0; i < fc->body_count; i++)
+			any |= !fc->bodies[i].peek;
+		if (any)
+			set_seen(fc);
+	}
+	s->cmd_ctx = fc;
+	s->abort_cmd = fetch_abort;
+	fetch_next(s->c, fc);
+	return;
+fail:
+	imap_seqset_release(&seqs);
+	fetch_free(fc);
+}

@@ -1,0 +1,55 @@
+/*
+ * IDLE (RFC 2177).  While idling, the session is on its shared folder's
+ * list of idlers (imap-folders.c); a change to the folder by anyone
+ * reaches the client at once as EXISTS, EXPUNGE and FETCH FLAGS.  The
+ * client ends IDLE with DONE; anything else is a BAD and ends it too.
+ */
+
+#include <strings.h>
+
+#include "conn.h"
+#include "imap-int.h"
+#include "util.h"
+
+static void send_updates(struct imap_session *s)
+{
+	struct buf out = BUF_INIT;
+
+	if (s->state == IMAP_SELECTED)
+		imap_view_updates(s, true, &out);
+	if (out.len > 0) {
+		conn_write(s->c, out.data, out.len);
+		conn_flush(s->c);
+	}
+	buf_release(&out);
+}
+
+void imap_cmd_idle(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+
+	if (cmd->count != 0) {
+		imap_cmd_bad(cmd, "IDLE takes no arguments");
+		return;
+	}
+	conn_puts(s->c, "+ idling\r\n");
+	s->idling = true;
+	imap_folders_idle_start(s);
+	send_updates(s);
+}
+
+void imap_idle_changed(struct imap_session *s)
+{
+	if (s->idling && !s->c->closing)
+		send_updates(s);
+}
+
+void imap_idle_line(struct imap_session *s, const char *line)
+{
+	s->idling = false;
+	imap_folders_idle_stop(s);
+	if (strcasecmp(line, "DONE") == 0)
+		imap_cmd_ok(&s->cmd, "Idle completed.");
+	else
+		imap_cmd_bad(&s->cmd, "Expected DONE.");
+}
