@@ -161,12 +161,14 @@ static int dotlock_take(const char *path, const struct dotlock_settings *set,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= (time_t)set->timeout_secs)
 			break;
-		/* Back off from 0.1 ms up to 0.1 s, with jitter so waiters
-		 * do not retry in lock-step. */
+		/* Back off from 0.1 ms up to about 5 ms, with jitter so
+		 * waiters do not retry in lock-step.  Locks are held for a
+		 * rename and an fsync or two, so a longer nap only adds
+		 * latency (and a server's event loop waits here). */
 		nap.tv_sec = 0;
 		nap.tv_nsec = (delay_us + rand() % (delay_us + 1)) * 1000;
 		nanosleep(&nap, NULL);
-		if (delay_us < 100000)
+		if (delay_us < 3200)
 			delay_us *= 2;
 	}
 	if (ret < 0) {

@@ -357,10 +357,48 @@ int folder_sync_locked(struct folder *f, bool force)
 	return changed || reloaded ? 1 : 0;
 }
 
+/*
+ * Is the folder as the last sync left it?  Looked at without the lock,
+ * which a busy server would otherwise take for every command: every
+ * change a process makes (new mail, UIDs, flags by rename, expunges,
+ * keywords) changes the mtime of new/ or cur/, dovecot-uidlist,
+ * dovecot-keywords or the index's token, and directory mtimes are
+ * trusted only once settled (see mtime_settled()).  Any doubt means
+ * "changed": the locked sync then decides.
+ */
+static bool unchanged_unlocked(struct folder *f)
+{
+	struct timespec new_mt, cur_mt;
+	struct stat st;
+
+	if (!f->index_loaded || f->new_mtime.tv_sec == 0 ||
+	    f->cur_mtime.tv_sec == 0 || !f->uidlist.exists)
+		return false;
+	if (dir_mtime(f, "new", &new_mt) < 0 ||
+	    dir_mtime(f, "cur", &cur_mt) < 0 ||
+	    !ts_equal(&new_mt, &f->new_mtime) ||
+	    !ts_equal(&cur_mt, &f->cur_mtime))
+		return false;
+	if (stat(f->uidlist.path, &st) < 0 || st.st_ino != f->uidlist.ino ||
+	    st.st_dev != f->uidlist.dev || st.st_size != f->uidlist.size)
+		return false;
+	if (stat(f->keywords.path, &st) == 0) {
+		if (!f->keywords.exists || st.st_ino != f->keywords.ino ||
+		    st.st_size != f->keywords.size ||
+		    !ts_equal(&st.st_mtim, &f->keywords.mtime))
+			return false;
+	} else if (errno != ENOENT || f->keywords.exists) {
+		return false;
+	}
+	return index_changed_on_disk(f) == 0;
+}
+
 int folder_sync(struct folder *f)
 {
 	int ret;
 
+	if (f->lock_depth == 0 && unchanged_unlocked(f))
+		return 0;
 	ret = folder_lock(f);
 	if (ret < 0)
 		return ret;

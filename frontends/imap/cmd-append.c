@@ -211,6 +211,7 @@ static void commit_done(struct conn *c, void *arg)
 			imap_seqset_add_range(&uids, a->msgs[i].uid,
 					      a->msgs[i].uid);
 	imap_seqset_format(&uids, &set);
+	imap_folders_touch(a->folder->dir);
 	if (a->ret < 0) {
 		conn_log_warn(c, "append to %s failed: %s", a->name,
 			      strerror(-a->ret));

@@ -324,6 +324,9 @@ static void fetch_next(struct conn *c, void *arg)
 		conn_queue_work(c, render_work, render_done, fc);
 		return;
 	}
+	/* Another session may have synced new keywords into the shared
+	 * folder: announce them before a FETCH shows them. */
+	imap_view_keywords_check(s, &fc->out);
 	while (fc->seq_pos < fc->seq_count && fc->out.len < FETCH_CHUNK &&
 	       fc->batch_count < FETCH_BATCH) {
 		uint32_t seq = fc->seqs[fc->seq_pos++];

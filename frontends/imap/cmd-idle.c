@@ -16,7 +16,7 @@ static void send_updates(struct imap_session *s)
 	struct buf out = BUF_INIT;
 
 	if (s->state == IMAP_SELECTED)
-		imap_view_updates(s, true, &out);
+		imap_view_updates(s, true, true, &out);
 	if (out.len > 0) {
 		conn_write(s->c, out.data, out.len);
 		conn_flush(s->c);

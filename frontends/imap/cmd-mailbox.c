@@ -131,6 +131,10 @@ static int rename_inbox(struct mailbox *mbox, const char *to)
 	}
 	free(uids);
 out:
+	if (src != NULL)
+		imap_folders_touch(src->dir);
+	if (dst != NULL)
+		imap_folders_touch(dst->dir);
 	folder_free(&src);
 	folder_free(&dst);
 	return ret;

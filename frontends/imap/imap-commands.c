@@ -19,7 +19,7 @@
 static const struct imap_command imap_commands[] = {
 	/* RFC 3501 6.1: any state. */
 	{ "CAPABILITY", ANY, 0, imap_cmd_capability },
-	{ "NOOP", ANY, 0, imap_cmd_noop },
+	{ "NOOP", ANY, IMAP_CMD_SYNC, imap_cmd_noop },
 	{ "LOGOUT", ANY, 0, imap_cmd_logout },
 	{ "ID", ANY, 0, imap_cmd_id },
 	/* 6.2: not authenticated. */
@@ -40,9 +40,9 @@ static const struct imap_command imap_commands[] = {
 	{ "NAMESPACE", AUTHD, 0, imap_cmd_namespace },
 	{ "STATUS", AUTHD, 0, imap_cmd_status },
 	{ "APPEND", AUTHD, 0, imap_cmd_append },
-	{ "IDLE", AUTHD, 0, imap_cmd_idle },
+	{ "IDLE", AUTHD, IMAP_CMD_SYNC, imap_cmd_idle },
 	/* 6.4: selected. */
-	{ "CHECK", SEL, 0, imap_cmd_check },
+	{ "CHECK", SEL, IMAP_CMD_SYNC, imap_cmd_check },
 	{ "CLOSE", SEL, 0, imap_cmd_close },
 	{ "UNSELECT", SEL, 0, imap_cmd_unselect },
 	{ "EXPUNGE", SEL, UID, imap_cmd_expunge },

@@ -9,6 +9,11 @@
  * loop thread, never from the thread pool, so it needs no lock: work
  * sent to the pool gets file descriptors and copies, not the folder.
  *
+ * A folder no session has selected any more stays loaded for a while
+ * (the most recently used ones, up to IMAP_FOLDERS_CACHED messages in
+ * all), so a client that logs in, selects and logs out again, as many
+ * do every few minutes, costs no index load.
+ *
  * Changes made by anyone (other sessions, LMTP, mailtree deliver, the
  * FUSE view, Dovecot) are noticed by fs/notify.h, which watches every
  * shared folder with inotify or polls it where inotify cannot see
@@ -33,9 +38,16 @@ struct imap_shared_folder {
 	char *dir;
 	struct folder *folder;
 	unsigned int refs;
+	/* inotify watches it, and reported no change since the last sync:
+	 * nothing to look at (the next command need not stat anything). */
+	bool watched, dirty;
+	size_t cached_count;	/* messages, counted when refs fell to 0 */
 	struct imap_session *idlers;
 	struct imap_shared_folder *prev, *next;
 };
+
+/* Messages kept in folders that no session uses. */
+#define IMAP_FOLDERS_CACHED 200000
 
 /* There is one event loop per process, so one registry. */
 static struct {
@@ -44,10 +56,31 @@ static struct {
 	uv_poll_t poll;
 	uv_timer_t timer;
 	bool started, polling;
-	struct imap_shared_folder *list;
+	struct imap_shared_folder *list;	/* most recently used first */
+	size_t unused_msgs;			/* in folders with refs 0 */
 } reg;
 
 static void watch_arm(void);
+
+static void list_push(struct imap_shared_folder *sf)
+{
+	sf->prev = NULL;
+	sf->next = reg.list;
+	if (reg.list != NULL)
+		reg.list->prev = sf;
+	reg.list = sf;
+}
+
+static void list_unlink(struct imap_shared_folder *sf)
+{
+	if (sf->prev != NULL)
+		sf->prev->next = sf->next;
+	else
+		reg.list = sf->next;
+	if (sf->next != NULL)
+		sf->next->prev = sf->prev;
+	sf->prev = sf->next = NULL;
+}
 
 static void on_folder_changed(void *ctx, const char *dir, void *folder_ctx)
 {
@@ -56,7 +89,10 @@ static void on_folder_changed(void *ctx, const char *dir, void *folder_ctx)
 
 	(void)ctx;
 	(void)dir;
-	if (sf == NULL || imap_folders_sync(sf) <= 0)
+	if (sf == NULL)
+		return;
+	sf->dirty = true;
+	if (sf->idlers == NULL || imap_folders_sync(sf, true) <= 0)
 		return;
 	for (s = sf->idlers; s != NULL; s = next) {
 		next = s->idle_next;
@@ -131,10 +167,17 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 
 	for (sf = reg.list; sf != NULL; sf = sf->next)
 		if (strcmp(sf->dir, dir) == 0) {
-			ret = folder_sync(sf->folder);
-			if (ret < 0)
+			if (sf->refs == 0)
+				reg.unused_msgs -= sf->cached_count;
+			ret = imap_folders_sync(sf, true);
+			if (ret < 0) {
+				sf->refs++;
+				imap_folders_put(&sf);
 				return ret;
+			}
 			sf->refs++;
+			list_unlink(sf);
+			list_push(sf);
 			*sf_r = sf;
 			return 0;
 		}
@@ -146,36 +189,56 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 	}
 	sf->dir = xstrdup(dir);
 	sf->refs = 1;
-	sf->next = reg.list;
-	if (reg.list != NULL)
-		reg.list->prev = sf;
-	reg.list = sf;
-	if (reg.notify != NULL && notify_add(reg.notify, dir, sf) == 0)
+	list_push(sf);
+	if (reg.notify != NULL && notify_add(reg.notify, dir, sf) == 0) {
+		sf->watched = !notify_is_polled(reg.notify, dir);
 		watch_arm();
+	}
 	*sf_r = sf;
 	return 0;
 }
 
+void imap_folders_touch(const char *dir)
+{
+	struct imap_shared_folder *sf;
+
+	for (sf = reg.list; sf != NULL; sf = sf->next)
+		if (strcmp(sf->dir, dir) == 0)
+			sf->dirty = true;
+}
+
+static void folder_drop(struct imap_shared_folder *sf)
+{
+	if (reg.notify != NULL)
+		notify_remove(reg.notify, sf->dir);
+	list_unlink(sf);
+	folder_free(&sf->folder);
+	free(sf->dir);
+	free(sf);
+}
+
 void imap_folders_put(struct imap_shared_folder **sfp)
 {
-	struct imap_shared_folder *sf = *sfp;
+	struct imap_shared_folder *sf = *sfp, *last, *prev;
 
 	if (sf == NULL)
 		return;
 	*sfp = NULL;
 	if (--sf->refs > 0)
 		return;
-	if (reg.notify != NULL)
-		notify_remove(reg.notify, sf->dir);
-	if (sf->prev != NULL)
-		sf->prev->next = sf->next;
-	else
-		reg.list = sf->next;
-	if (sf->next != NULL)
-		sf->next->prev = sf->prev;
-	folder_free(&sf->folder);
-	free(sf->dir);
-	free(sf);
+	sf->cached_count = sf->folder->count + 1;
+	reg.unused_msgs += sf->cached_count;
+	/* Over the budget: drop the least recently used unused folders. */
+	for (last = reg.list; last != NULL && last->next != NULL;)
+		last = last->next;
+	for (; last != NULL && reg.unused_msgs > IMAP_FOLDERS_CACHED;
+	     last = prev) {
+		prev = last->prev;
+		if (last->refs > 0)
+			continue;
+		reg.unused_msgs -= last->cached_count;
+		folder_drop(last);
+	}
 }
 
 struct folder *imap_folders_folder(const struct imap_shared_folder *sf)
@@ -183,9 +246,18 @@ struct folder *imap_folders_folder(const struct imap_shared_folder *sf)
 	return sf->folder;
 }
 
-int imap_folders_sync(struct imap_shared_folder *sf)
+int imap_folders_sync(struct imap_shared_folder *sf, bool force)
 {
-	return folder_sync(sf->folder);
+	int ret;
+
+	if (!force && sf->watched && !sf->dirty)
+		return 0;
+	/* Cleared first: a change during the sync reports again. */
+	sf->dirty = false;
+	ret = folder_sync(sf->folder);
+	if (ret < 0)
+		sf->dirty = true;
+	return ret;
 }
 
 void imap_folders_idle_start(struct imap_session *s)

@@ -48,6 +48,8 @@ enum imap_state {
 #define IMAP_CMD_SEQ	0x1	/* uses sequence numbers: no EXPUNGE
 				 * responses may be sent while it runs */
 #define IMAP_CMD_UID	0x2	/* has a UID variant */
+#define IMAP_CMD_SYNC	0x4	/* looks at the disk for changes even when
+				 * the change watch reported none */
 
 /* ENABLEd extensions (RFC 5161). */
 #define IMAP_ENABLED_CONDSTORE	0x1
@@ -162,9 +164,15 @@ void imap_folders_start(struct conn *c);
 int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r);
 void imap_folders_put(struct imap_shared_folder **sf);
 struct folder *imap_folders_folder(const struct imap_shared_folder *sf);
-/* Syncs with the disk unless that was done in the last few
- * milliseconds for this command round. */
-int imap_folders_sync(struct imap_shared_folder *sf);
+/* Syncs with the disk.  Unless forced, a folder that inotify watches is
+ * synced only when it reported a change since the last sync: changes by
+ * this process are in memory already.  NOOP, CHECK, IDLE and SELECT
+ * force, so a client asking explicitly always sees the disk. */
+int imap_folders_sync(struct imap_shared_folder *sf, bool force);
+/* Marks the shared folder at dir (if any) as changed: after a change made
+ * through another struct folder of this process (APPEND), so the next
+ * command sees it without waiting for the watch. */
+void imap_folders_touch(const char *dir);
 /* IDLE: the session hears about changes to its selected folder. */
 void imap_folders_idle_start(struct imap_session *s);
 void imap_folders_idle_stop(struct imap_session *s);
@@ -177,10 +185,11 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 		      struct buf *out);
 void imap_view_close(struct imap_session *s);
 struct folder *imap_view_folder(const struct imap_session *s);
-/* Syncs and appends the untagged updates the client may get now:
+/* Syncs (forced for NOOP, CHECK, IDLE) and appends the untagged
+ * updates the client may get now:
  * EXPUNGE (or VANISHED) only when expunges is true, EXISTS, RECENT,
  * FLAGS, FETCH FLAGS. */
-void imap_view_updates(struct imap_session *s, bool expunges,
+void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 		       struct buf *out);
 /* The message of sequence number seq, or NULL when it is gone from the
  * folder (expunged elsewhere, not yet reported). */
@@ -196,6 +205,9 @@ void imap_view_flags(struct imap_session *s, const struct message *m,
 /* The client has been told of message seq's current flags. */
 void imap_view_flags_sent(struct imap_session *s, uint32_t seq,
 			  uint64_t modseq);
+/* FLAGS and PERMANENTFLAGS again when the folder has new keywords, which
+ * must be announced before a FETCH shows them. */
+void imap_view_keywords_check(struct imap_session *s, struct buf *out);
 /* FLAGS and PERMANENTFLAGS responses. */
 void imap_view_flag_lists(struct imap_session *s, struct buf *out);
 /* \Recent for message seq in this session. */

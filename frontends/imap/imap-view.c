@@ -268,7 +268,14 @@ static void send_flag_changes(struct imap_session *s, struct folder *f,
 	}
 }
 
-void imap_view_updates(struct imap_session *s, bool expunges,
+void imap_view_keywords_check(struct imap_session *s, struct buf *out)
+{
+	if (s->view.shared != NULL &&
+	    keyword_count(imap_view_folder(s)) != s->view.keyword_count)
+		imap_view_flag_lists(s, out);
+}
+
+void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 		       struct buf *out)
 {
 	struct imap_view *v = &s->view;
@@ -278,11 +285,10 @@ void imap_view_updates(struct imap_session *s, bool expunges,
 
 	if (v->shared == NULL)
 		return;
-	if (imap_folders_sync(v->shared) < 0)
+	if (imap_folders_sync(v->shared, force) < 0)
 		return;
 	f = imap_view_folder(s);
-	if (keyword_count(f) != v->keyword_count)
-		imap_view_flag_lists(s, out);
+	imap_view_keywords_check(s, out);
 	if (expunges)
 		send_expunges(s, f, out);
 	send_flag_changes(s, f, out);

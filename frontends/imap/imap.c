@@ -86,7 +86,8 @@ static void tagged(struct imap_cmd *cmd, const char *status, bool updates,
 	if (updates && s->state == IMAP_SELECTED)
 		imap_view_updates(s, cmd->def == NULL ||
 				  !(cmd->def->flags & IMAP_CMD_SEQ) || cmd->uid,
-				  &out);
+				  cmd->def != NULL &&
+				  (cmd->def->flags & IMAP_CMD_SYNC), &out);
 	buf_printf(&out, "%s %s ", cmd->tag, status);
 	buf_vprintf(&out, fmt, ap);
 	buf_puts(&out, "\r\n");
