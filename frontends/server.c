@@ -24,6 +24,10 @@ const struct proto *server_proto(enum config_proto proto)
 		return &proto_lmtp;
 	case PROTO_POP3:
 		return &proto_pop3;
+	case PROTO_SMTP:
+		return &proto_smtp;
+	case PROTO_SUBMISSION:
+		return &proto_submission;
 	default:
 		return NULL;
 	}
