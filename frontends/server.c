@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "server.h"
 #include "pop3/pop3.h"
+#include "queue/runner.h"
 #include "smtp/smtp.h"
 #include "util.h"
 
@@ -387,6 +388,7 @@ void server_stop(struct server *srv)
 		return;
 	srv->stopping = true;
 	log_info("stopping: %zu connection(s) open", srv->conn_count);
+	queue_runner_stop(srv);
 	for (i = 0; i < srv->listener_count; i++) {
 		struct listener *l = &srv->listeners[i];
 
@@ -442,6 +444,7 @@ void server_release(struct server *srv)
 {
 	size_t i;
 
+	queue_runner_stop(srv);
 	for (i = 0; i < srv->listener_count; i++) {
 		free(srv->listeners[i].name);
 		free(srv->listeners[i].socket_path);
