@@ -11,7 +11,7 @@
 #include "util.h"
 
 enum value_type { V_STRING, V_BOOL, V_UINT, V_SIZE, V_MODE, V_PROTO, V_TLS,
-		  V_PORT };
+		  V_PORT, V_LINES };
 
 struct key {
 	const char *name;
@@ -44,6 +44,18 @@ static const struct key global_keys[] = {
 	{ "max_bad_commands", V_UINT, L(max_bad_commands), 0, 1000 },
 	{ "max_recipients", V_UINT, L(max_recipients), 1, 10000 },
 	{ "auth_fail_delay", V_UINT, L(auth_fail_delay_ms), 0, 60000 },
+	{ "hostname", V_STRING, G(hostname), 0, 0 },
+	{ "domains", V_STRING, G(domains), 0, 0 },
+	{ "submission_check_sender", V_BOOL, G(submission_check_sender),
+	  0, 0 },
+	{ "smtp_greet_pause", V_UINT, G(smtp_greet_pause_ms), 0, 30000 },
+	{ "relayhost", V_STRING, G(relayhost), 0, 0 },
+	{ "relay_tls", V_TLS, G(relay_tls), 0, 0 },
+	{ "relay_user", V_STRING, G(relay_user), 0, 0 },
+	{ "relay_password", V_STRING, G(relay_password), 0, 0 },
+	{ "queue_lifetime", V_UINT, G(queue_lifetime), 1, 365 * 86400 },
+	{ "queue_retry", V_UINT, G(queue_retry), 1, 86400 },
+	{ "dkim", V_LINES, G(dkim), 0, 0 },
 };
 
 static const struct key listener_keys[] = {
@@ -59,6 +71,7 @@ static const struct key listener_keys[] = {
 static const char *const proto_names[] = {
 	[PROTO_LMTP] = "lmtp", [PROTO_POP3] = "pop3",
 	[PROTO_IMAP] = "imap", [PROTO_SMTP] = "smtp",
+	[PROTO_SUBMISSION] = "submission",
 };
 static const char *const tls_names[] = {
 	[TLS_NONE] = "none", [TLS_STARTTLS] = "starttls",
@@ -88,6 +101,11 @@ void config_init(struct config *cfg)
 	cfg->limits.max_bad_commands = 10;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.auth_fail_delay_ms = 2000;
+	cfg->submission_check_sender = true;
+	cfg->smtp_greet_pause_ms = 1000;
+	cfg->relay_tls = TLS_STARTTLS;
+	cfg->queue_lifetime = 5 * 86400;
+	cfg->queue_retry = 300;
 }
 
 static void listener_release(struct listener_config *l)
@@ -108,6 +126,12 @@ void config_release(struct config *cfg)
 	free(cfg->tls_key);
 	free(cfg->user);
 	free(cfg->pid_file);
+	free(cfg->hostname);
+	free(cfg->domains);
+	free(cfg->relayhost);
+	free(cfg->relay_user);
+	free(cfg->relay_password);
+	free(cfg->dkim);
 	for (i = 0; i < cfg->listener_count; i++)
 		listener_release(&cfg->listeners[i]);
 	free(cfg->listeners);
@@ -161,6 +185,20 @@ static const char *set_value(const struct key *k, void *base, const char *v)
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
 		return NULL;
+	case V_LINES:
+		/* A key that may be given several times, one value each. */
+		if (*v == '\0')
+			return "empty value";
+		if (*(char **)field == NULL) {
+			*(char **)field = xstrdup(v);
+		} else {
+			struct buf all = BUF_INIT;
+
+			buf_printf(&all, "%s\n%s", *(char **)field, v);
+			free(*(char **)field);
+			*(char **)field = buf_detach(&all);
+		}
+		return NULL;
 	case V_BOOL:
 		if (strcmp(v, "yes") == 0)
 			*(bool *)field = true;
@@ -172,7 +210,8 @@ static const char *set_value(const struct key *k, void *base, const char *v)
 	case V_PROTO:
 		idx = lookup_name(proto_names, ARRAY_SIZE(proto_names), v);
 		if (idx < 0)
-			return "expected lmtp, pop3, imap or smtp";
+			return "expected lmtp, pop3, imap, smtp or "
+			       "submission";
 		*(enum config_proto *)field = (enum config_proto)idx;
 		return NULL;
 	case V_TLS:
@@ -292,9 +331,10 @@ static int check_whole(struct config *cfg, const char *path,
 		if (l->tls != TLS_NONE && cfg->tls_cert == NULL)
 			return fail(err, path, l->line, "tls needs tls_cert and "
 				    "tls_key", l->name);
-		if (l->proto == PROTO_SMTP)
-			return fail(err, path, l->line, "protocol not "
-				    "implemented yet", proto_names[l->proto]);
+		if ((l->proto == PROTO_SMTP ||
+		     l->proto == PROTO_SUBMISSION) && cfg->domains == NULL)
+			return fail(err, path, l->line, "smtp and submission "
+				    "need domains = DOMAIN...", l->name);
 		for (j = 0; j < i; j++)
 			if (strcmp(cfg->listeners[j].name, l->name) == 0)
 				return fail(err, path, l->line, "duplicate "

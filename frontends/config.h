@@ -18,7 +18,8 @@ struct buf;
 #define CONFIG_MAX_LINE		4096
 #define CONFIG_MAX_LISTENERS	64
 
-enum config_proto { PROTO_LMTP, PROTO_POP3, PROTO_IMAP, PROTO_SMTP };
+enum config_proto { PROTO_LMTP, PROTO_POP3, PROTO_IMAP, PROTO_SMTP,
+		    PROTO_SUBMISSION };
 enum config_tls { TLS_NONE, TLS_STARTTLS, TLS_IMPLICIT };
 
 /* The limits every protocol applies; one struct, copied into each
@@ -57,6 +58,17 @@ struct config {
 	bool disable_plaintext_auth;
 	unsigned int shutdown_timeout;	/* seconds for SIGTERM to finish */
 	struct limits limits;
+	/* SMTP (MX and submission) and the outbound queue. */
+	char *hostname;		/* NULL: gethostname() */
+	char *domains;		/* the store's mail domains, space-separated */
+	bool submission_check_sender;
+	unsigned int smtp_greet_pause_ms;	/* MX only; 0 = none */
+	char *relayhost;	/* "host" or "host:port"; NULL: MX lookup */
+	enum config_tls relay_tls;
+	char *relay_user, *relay_password;
+	unsigned int queue_lifetime;	/* seconds */
+	unsigned int queue_retry;	/* seconds before the first retry */
+	char *dkim;		/* "domain selector keyfile" lines */
 	struct listener_config *listeners;
 	size_t listener_count;
 };

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "queue/runner.h"
 #include "server.h"
 #include "util.h"
 
@@ -150,6 +151,13 @@ int main(int argc, char **argv)
 	if (srv.cfg.pid_file != NULL)
 		write_pid_file(srv.cfg.pid_file);
 	server_signals(&srv);
+	/* After the fork: a thread does not survive it. */
+	if (queue_runner_start(&srv, &err) < 0) {
+		log_error("%s", err.data);
+		server_release(&srv);
+		buf_release(&err);
+		return 78;
+	}
 	log_info("started, pid %ld", (long)getpid());
 	uv_run(srv.loop, UV_RUN_DEFAULT);
 	log_info("stopped");

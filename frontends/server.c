@@ -15,6 +15,7 @@
 #include "server.h"
 #include "imap/imap.h"
 #include "pop3/pop3.h"
+#include "queue/runner.h"
 #include "smtp/smtp.h"
 #include "util.h"
 
@@ -27,6 +28,10 @@ const struct proto *server_proto(enum config_proto proto)
 		return &proto_pop3;
 	case PROTO_IMAP:
 		return &proto_imap;
+	case PROTO_SMTP:
+		return &proto_smtp;
+	case PROTO_SUBMISSION:
+		return &proto_submission;
 	default:
 		return NULL;
 	}
@@ -386,6 +391,7 @@ void server_stop(struct server *srv)
 		return;
 	srv->stopping = true;
 	log_info("stopping: %zu connection(s) open", srv->conn_count);
+	queue_runner_stop(srv);
 	for (i = 0; i < srv->listener_count; i++) {
 		struct listener *l = &srv->listeners[i];
 
@@ -441,6 +447,7 @@ void server_release(struct server *srv)
 {
 	size_t i;
 
+	queue_runner_stop(srv);
 	for (i = 0; i < srv->listener_count; i++) {
 		free(srv->listeners[i].name);
 		free(srv->listeners[i].socket_path);

@@ -44,6 +44,7 @@ struct server {
 	struct conn *conns;
 	size_t conn_count;
 	bool stopping;
+	struct queue_runner *runner;	/* the outbound queue's thread */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t stop_timer;
 	char readbuf[65536];	/* one read at a time, copied out at once */

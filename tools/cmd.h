@@ -42,6 +42,6 @@ int tool_open_folder(struct mailbox *mbox, const char *name,
 		     struct folder **f_r);
 
 extern const struct cmd cmd_init, cmd_user, cmd_folder, cmd_deliver,
-	cmd_message, cmd_check, cmd_import, cmd_export, cmd_stats;
+	cmd_message, cmd_check, cmd_import, cmd_export, cmd_stats, cmd_queue;
 
 #endif

@@ -22,7 +22,7 @@ const char *tool_store;
 
 static const struct cmd *const commands[] = {
 	&cmd_init, &cmd_user, &cmd_folder, &cmd_deliver, &cmd_message,
-	&cmd_check, &cmd_import, &cmd_export, &cmd_stats,
+	&cmd_check, &cmd_import, &cmd_export, &cmd_stats, &cmd_queue,
 };
 
 static void usage(FILE *out)

@@ -139,3 +139,29 @@ void smtp_local_part(const char *addr, struct buf *out)
 	buf_reset(out);
 	buf_append(out, addr, at != NULL ? (size_t)(at - addr) : strlen(addr));
 }
+
+bool smtp_addr_is_utf8(const char *addr)
+{
+	for (; *addr != '\0'; addr++)
+		if ((unsigned char)*addr > 0x7f)
+			return true;
+	return false;
+}
+
+bool smtp_xtext_valid(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0'; s++) {
+		if (*s == '+') {
+			if (s[1] == '\0' || s[2] == '\0' ||
+			    strchr(hex, s[1]) == NULL ||
+			    strchr(hex, s[2]) == NULL)
+				return false;
+			s += 2;
+		} else if (*s < '!' || *s > '~' || *s == '=') {
+			return false;
+		}
+	}
+	return true;
+}

@@ -1,11 +1,14 @@
 /*
- * The SMTP/LMTP session state machine.  Each command is a row of
- * {verb, states, check, act}: a command outside its states gets 503,
- * `check` validates the arguments and replies on error, `act` does the
- * work (as OpenSMTPD's smtp_session.c does).  Only LMTP is served yet.
+ * The SMTP/LMTP session state machine, shared by LMTP, the inbound MX and
+ * submission.  Each command is a row of {verb, protocols, states, check,
+ * act}: a command outside its states gets 503, `check` validates the
+ * arguments and replies on error, `act` does the work (as OpenSMTPD's
+ * smtp_session.c does).  MAIL and RCPT are in smtp-envelope.c, AUTH in
+ * smtp-auth.c, DATA and BDAT in smtp-data.c.
  */
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,13 +21,23 @@
 #include "mailbox.h"
 #include "passwd.h"
 #include "save.h"
+#include "server.h"
 #include "smtp-int.h"
 #include "smtp.h"
 #include "store.h"
+#include "queue.h"
 #include "util.h"
+
+/* Which protocols have a command: bits of 1 << enum smtp_kind. */
+#define P_LMTP	(1u << SMTP_KIND_LMTP)
+#define P_MX	(1u << SMTP_KIND_MX)
+#define P_SUB	(1u << SMTP_KIND_SUBMISSION)
+#define P_SMTP	(P_MX | P_SUB)
+#define P_ALL	(P_LMTP | P_SMTP)
 
 struct smtp_cmd {
 	const char *verb;
+	unsigned int protos;	/* P_* bits */
 	unsigned int states;	/* enum smtp_state bits that allow it */
 	/* Returns 0 to go on to act, or -1 after replying with an error. */
 	int (*check)(struct smtp_session *s, const char *args);
@@ -46,10 +59,70 @@ static const struct {
 	{ EROFS, "451 4.3.5", "Mail system read-only, try again later" },
 	{ EMFILE, "451 4.3.2", "Too busy, try again later" },
 	{ EINVAL, "553 5.1.3", "Bad destination mailbox address" },
+	{ EPERM, "554 5.7.1", "Relay access denied" },
+	{ EACCES, "550 5.7.1", "Sender address not owned by user" },
 	{ 0, "451 4.3.0", "Local error in processing" },
 };
 
 static char hostname[256];
+
+const char *smtp_hostname(const struct smtp_session *s)
+{
+	if (s->c->srv->cfg.hostname != NULL)
+		return s->c->srv->cfg.hostname;
+	if (hostname[0] == '\0' &&
+	    (gethostname(hostname, sizeof(hostname) - 1) < 0 ||
+	     hostname[0] == '\0'))
+		xsnprintf(hostname, sizeof(hostname), "localhost");
+	return hostname;
+}
+
+/* The domain of addr matches one of the space-separated domains. */
+static bool domain_in(const char *domains, const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *d = domains;
+	size_t n;
+
+	if (at == NULL)
+		return true;
+	at++;
+	while (*d != '\0') {
+		d += strspn(d, " \t");
+		n = strcspn(d, " \t");
+		if (n > 0 && n == strlen(at) && strncasecmp(d, at, n) == 0)
+			return true;
+		d += n;
+	}
+	return false;
+}
+
+bool smtp_domain_is_local(const struct conn *c, const char *addr)
+{
+	const char *domains = c->srv->cfg.domains;
+
+	/* LMTP serves whatever domains the MTA in front of it hands over. */
+	return domains == NULL || domain_in(domains, addr);
+}
+
+bool smtp_sender_allowed(const char *store, const char *domains,
+			 const char *user, const char *addr)
+{
+	struct buf local = BUF_INIT, alias = BUF_INIT;
+	unsigned int line = 0;
+	bool ok = false;
+
+	smtp_local_part(addr, &local);
+	if (strcasecmp(local.data, user) == 0 &&
+	    (domains == NULL || domain_in(domains, addr)))
+		ok = true;
+	else if (aliases_lookup(store, addr, &alias, &line) > 0 &&
+		 strcmp(alias.data, user) == 0 &&
+		 (domains == NULL || domain_in(domains, addr)))
+		ok = true;
+	buf_release(&local);
+	buf_release(&alias);
+	return ok;
+}
 
 void smtp_reply_errno(struct smtp_session *s, int err, const char *addr)
 {
@@ -70,33 +143,36 @@ void smtp_reply_errno(struct smtp_session *s, int err, const char *addr)
 		conn_log_warn(s->c, "error: %s", strerror(err));
 }
 
-static void rcpt_release(struct smtp_rcpt *r)
-{
-	if (r->save != NULL)
-		save_abort(&r->save);
-	folder_free(&r->folder);
-	free(r->addr);
-	free(r->user);
-}
-
 void smtp_transaction_reset(struct smtp_session *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->rcpt_count; i++)
-		rcpt_release(&s->rcpts[i]);
+		smtp_rcpt_release(&s->rcpts[i]);
 	s->rcpt_count = 0;
+	s->remote_count = 0;
+	queue_save_abort(&s->qsave);
+	s->qerr = 0;
 	free(s->sender);
 	s->sender = NULL;
+	free(s->envid);
+	s->envid = NULL;
+	s->ret_hdrs = s->smtputf8 = false;
 	buf_reset(&s->chunk);
 	s->data_size = 0;
 	s->too_big = false;
-	if (s->state & (SMTP_MAIL | SMTP_RCPT | SMTP_DATA))
+	s->hold = s->header_inspected = false;
+	s->header_err = 0;
+	free(s->from);
+	s->from = NULL;
+	s->bdat = s->bdat_last = s->bdat_cr = s->bdat_discard = false;
+	s->bdat_left = 0;
+	if (s->state & (SMTP_MAIL | SMTP_RCPT | SMTP_DATA | SMTP_BDAT))
 		s->state = SMTP_READY;
 }
 
 /* Closes after the reply when too many commands failed. */
-static void bad_command(struct smtp_session *s)
+void smtp_bad_command(struct smtp_session *s)
 {
 	if (conn_bad_command(s->c)) {
 		conn_puts(s->c, "421 4.7.0 Too many errors, closing "
@@ -120,25 +196,33 @@ void smtp_after_transaction(struct smtp_session *s)
 
 /* ---- LHLO, HELO, EHLO ---- */
 
-static int check_lhlo(struct smtp_session *s, const char *args)
+static int check_hello(struct smtp_session *s, const char *args)
 {
+	/* A domain or an address literal: one word, printable. */
 	if (*args == '\0' || strchr(args, ' ') != NULL) {
-		conn_puts(s->c, "501 5.5.4 Syntax: LHLO hostname\r\n");
-		bad_command(s);
+		conn_puts(s->c, s->lmtp ? "501 5.5.4 Syntax: LHLO hostname\r\n" :
+			  "501 5.5.4 Syntax: EHLO hostname\r\n");
+		smtp_bad_command(s);
 		return -1;
 	}
 	return 0;
+}
+
+static void hello(struct smtp_session *s, const char *args, bool esmtp)
+{
+	smtp_transaction_reset(s);
+	free(s->helo);
+	s->helo = xstrndup(args, 255);
+	s->esmtp = esmtp;
+	s->state = SMTP_READY;
 }
 
 static void act_lhlo(struct smtp_session *s, const char *args)
 {
 	struct conn *c = s->c;
 
-	smtp_transaction_reset(s);
-	free(s->helo);
-	s->helo = xstrndup(args, 255);
-	s->state = SMTP_READY;
-	conn_printf(c, "250-%s\r\n", hostname);
+	hello(s, args, true);
+	conn_printf(c, "250-%s\r\n", smtp_hostname(s));
 	if (conn_starttls_available(c))
 		conn_puts(c, "250-STARTTLS\r\n");
 	if (c->limits.max_message_size > 0)
@@ -149,11 +233,51 @@ static void act_lhlo(struct smtp_session *s, const char *args)
 		  "250 PIPELINING\r\n");
 }
 
+static void act_ehlo(struct smtp_session *s, const char *args)
+{
+	struct conn *c = s->c;
+
+	hello(s, args, true);
+	conn_printf(c, "250-%s Hello %s\r\n", smtp_hostname(s), s->helo);
+	conn_puts(c, "250-PIPELINING\r\n");
+	if (c->limits.max_message_size > 0)
+		conn_printf(c, "250-SIZE %llu\r\n",
+			    (unsigned long long)c->limits.max_message_size);
+	else
+		conn_puts(c, "250-SIZE\r\n");
+	if (conn_starttls_available(c))
+		conn_puts(c, "250-STARTTLS\r\n");
+	/* RFC 4954 and 8314: AUTH is offered where passwords may be
+	 * sent, that is after TLS (or from loopback, if so configured). */
+	if (s->kind == SMTP_KIND_SUBMISSION && c->user == NULL &&
+	    conn_plaintext_auth_allowed(c))
+		conn_printf(c, "250-AUTH %s\r\n", sasl_mech_list());
+	conn_puts(c, "250-8BITMIME\r\n"
+		  "250-ENHANCEDSTATUSCODES\r\n"
+		  "250-SMTPUTF8\r\n"
+		  "250-CHUNKING\r\n"
+		  "250 DSN\r\n");
+}
+
+static void act_helo(struct smtp_session *s, const char *args)
+{
+	hello(s, args, false);
+	conn_printf(s->c, "250 %s\r\n", smtp_hostname(s));
+}
+
 static int check_helo_lmtp(struct smtp_session *s, const char *args)
 {
 	(void)args;
 	conn_puts(s->c, "500 5.5.1 This is LMTP: use LHLO\r\n");
-	bad_command(s);
+	smtp_bad_command(s);
+	return -1;
+}
+
+static int check_lhlo_smtp(struct smtp_session *s, const char *args)
+{
+	(void)args;
+	conn_puts(s->c, "500 5.5.1 This is SMTP: use EHLO\r\n");
+	smtp_bad_command(s);
 	return -1;
 }
 
@@ -163,7 +287,7 @@ static int check_starttls(struct smtp_session *s, const char *args)
 {
 	if (*args != '\0') {
 		conn_puts(s->c, "501 5.5.4 STARTTLS takes no arguments\r\n");
-		bad_command(s);
+		smtp_bad_command(s);
 		return -1;
 	}
 	if (conn_tls_active(s->c)) {
@@ -187,168 +311,6 @@ static void act_starttls(struct smtp_session *s, const char *args)
 		conn_close(s->c);
 }
 
-/* ---- MAIL FROM ---- */
-
-static int check_mail(struct smtp_session *s, const char *args)
-{
-	struct smtp_path p;
-	const char *v;
-	uint64_t size;
-	int ret;
-
-	ret = smtp_parse_path(args, "FROM:", &p);
-	if (ret < 0) {
-		conn_puts(s->c, ret == -ENAMETOOLONG ?
-			  "501 5.5.4 Path or parameter too long\r\n" :
-			  "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
-		bad_command(s);
-		return -1;
-	}
-	for (size_t i = 0; i < p.param_count; i++) {
-		const char *k = p.params[i].key;
-
-		if (strcmp(k, "SIZE") != 0 && strcmp(k, "BODY") != 0) {
-			conn_printf(s->c, "555 5.5.4 Unsupported parameter "
-				    "%s\r\n", k);
-			return -1;
-		}
-	}
-	v = smtp_path_param(&p, "BODY");
-	if (v != NULL && strcasecmp(v, "7BIT") != 0 &&
-	    strcasecmp(v, "8BITMIME") != 0) {
-		conn_puts(s->c, "501 5.5.4 BODY is 7BIT or 8BITMIME\r\n");
-		return -1;
-	}
-	v = smtp_path_param(&p, "SIZE");
-	if (v != NULL) {
-		if (parse_u64(v, &size) < 0) {
-			conn_puts(s->c, "501 5.5.4 Bad SIZE value\r\n");
-			return -1;
-		}
-		if (s->c->limits.max_message_size > 0 &&
-		    size > s->c->limits.max_message_size) {
-			conn_puts(s->c, "552 5.3.4 Message size exceeds "
-				  "fixed limit\r\n");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void act_mail(struct smtp_session *s, const char *args)
-{
-	struct smtp_path p;
-
-	smtp_parse_path(args, "FROM:", &p);
-	s->sender = xstrdup(p.addr);
-	s->state = SMTP_MAIL;
-	conn_puts(s->c, "250 2.1.0 OK\r\n");
-}
-
-/* ---- RCPT TO: the user lookup runs on the thread pool ---- */
-
-struct rcpt_lookup {
-	struct smtp_session *s;
-	char *store;
-	struct smtp_rcpt r;
-	int ret;
-	unsigned int alias_line;	/* of a malformed aliases file */
-};
-
-static void rcpt_lookup_work(void *arg)
-{
-	struct rcpt_lookup *l = arg;
-	struct mailbox *mbox = NULL;
-	struct buf dir = BUF_INIT, user = BUF_INIT;
-	unsigned int line = 0;
-
-	/* Another address of a user (the store's aliases file)? */
-	l->ret = aliases_lookup(l->store, l->r.addr, &user, &line);
-	if (l->ret == -EINVAL)
-		l->alias_line = line;
-	if (l->ret > 0) {
-		free(l->r.user);
-		l->r.user = buf_detach(&user);
-	}
-	buf_release(&user);
-	if (l->ret >= 0 && !passwd_user_name_valid(l->r.user, NULL))
-		l->ret = -ESRCH;
-	if (l->ret >= 0)
-		l->ret = store_user_mailbox(l->store, l->r.user, true, &mbox);
-	if (l->ret == 0)
-		l->ret = mailbox_folder_dir(mbox, "INBOX", &dir);
-	if (l->ret == 0)
-		l->ret = folder_open_lazy(dir.data, &l->r.folder);
-	mailbox_free(&mbox);
-	buf_release(&dir);
-}
-
-static void rcpt_lookup_done(struct conn *c, void *arg)
-{
-	struct rcpt_lookup *l = arg;
-	struct smtp_session *s = l->s;
-
-	(void)c;
-	if (l->ret < 0) {
-		if (l->alias_line != 0)
-			conn_log_warn(s->c, "rcpt=%s: %s/aliases:%u: not \"address: user\"",
-				      l->r.addr, conn_store(s->c), l->alias_line);
-		else if (l->ret != -ESRCH)
-			conn_log_warn(s->c, "rcpt=%s lookup failed: %s",
-				      l->r.addr, strerror(-l->ret));
-		if (l->alias_line != 0)
-			l->ret = -EAGAIN;	/* an admin's typo: try later */
-		smtp_reply_errno(s, l->ret, l->r.addr);
-		rcpt_release(&l->r);
-	} else {
-		s->rcpts = xgrow(s->rcpts, &s->rcpt_cap, s->rcpt_count + 1,
-				 sizeof(*s->rcpts));
-		s->rcpts[s->rcpt_count++] = l->r;
-		s->state = SMTP_RCPT;
-		conn_printf(s->c, "250 2.1.5 <%s> OK\r\n", l->r.addr);
-	}
-	free(l->store);
-	free(l);
-}
-
-static int check_rcpt(struct smtp_session *s, const char *args)
-{
-	struct smtp_path p;
-	int ret;
-
-	ret = smtp_parse_path(args, "TO:", &p);
-	if (ret < 0 || p.addr[0] == '\0') {
-		conn_puts(s->c, "501 5.5.4 Syntax: RCPT TO:<address>\r\n");
-		bad_command(s);
-		return -1;
-	}
-	if (p.param_count > 0) {
-		conn_printf(s->c, "555 5.5.4 Unsupported parameter %s\r\n",
-			    p.params[0].key);
-		return -1;
-	}
-	if (s->rcpt_count >= s->c->limits.max_recipients) {
-		conn_puts(s->c, "452 4.5.3 Too many recipients\r\n");
-		return -1;
-	}
-	return 0;
-}
-
-static void act_rcpt(struct smtp_session *s, const char *args)
-{
-	struct rcpt_lookup *l = xcalloc(1, sizeof(*l));
-	struct buf local = BUF_INIT;
-	struct smtp_path p;
-
-	smtp_parse_path(args, "TO:", &p);
-	smtp_local_part(p.addr, &local);
-	l->s = s;
-	l->store = xstrdup(conn_store(s->c));
-	l->r.addr = xstrdup(p.addr);
-	l->r.user = buf_detach(&local);
-	conn_queue_work(s->c, rcpt_lookup_work, rcpt_lookup_done, l);
-}
-
 /* ---- DATA, RSET, NOOP, VRFY, HELP, QUIT ---- */
 
 static int check_data(struct smtp_session *s, const char *args)
@@ -358,8 +320,10 @@ static int check_data(struct smtp_session *s, const char *args)
 		return -1;
 	}
 	if (s->state == SMTP_MAIL) {
-		/* RFC 2033 4.2: no successful RCPT, so DATA fails. */
-		conn_puts(s->c, "503 5.5.1 No valid recipients\r\n");
+		/* RFC 2033 4.2, RFC 5321 3.3: no successful RCPT, so DATA
+		 * fails. */
+		conn_puts(s->c, s->lmtp ? "503 5.5.1 No valid recipients\r\n" :
+			  "554 5.5.1 No valid recipients\r\n");
 		return -1;
 	}
 	return 0;
@@ -394,8 +358,12 @@ static void act_vrfy(struct smtp_session *s, const char *args)
 static void act_help(struct smtp_session *s, const char *args)
 {
 	(void)args;
-	conn_puts(s->c, "214 2.0.0 See RFC 2033: LHLO MAIL RCPT DATA RSET "
-		  "NOOP VRFY QUIT STARTTLS\r\n");
+	if (s->lmtp)
+		conn_puts(s->c, "214 2.0.0 See RFC 2033: LHLO MAIL RCPT DATA "
+			  "RSET NOOP VRFY QUIT STARTTLS\r\n");
+	else
+		conn_puts(s->c, "214 2.0.0 See RFC 5321: EHLO HELO MAIL RCPT "
+			  "DATA BDAT RSET NOOP VRFY QUIT STARTTLS AUTH\r\n");
 }
 
 static void act_quit(struct smtp_session *s, const char *args)
@@ -404,22 +372,68 @@ static void act_quit(struct smtp_session *s, const char *args)
 	smtp_goodbye(s, "221 2.0.0 Bye\r\n");
 }
 
-#define ANY (SMTP_GREETED | SMTP_READY | SMTP_MAIL | SMTP_RCPT)
+/* BDAT SIZE [LAST] (RFC 3030); the chunk follows the command line. */
+static int check_bdat(struct smtp_session *s, const char *args)
+{
+	char num[24];
+	size_t n = strspn(args, "0123456789");
+	uint64_t size;
+	const char *rest = args + n;
+
+	if (n == 0 || n >= sizeof(num) || (*rest != '\0' && *rest != ' ')) {
+		conn_puts(s->c, "501 5.5.4 Syntax: BDAT size [LAST]\r\n");
+		smtp_bad_command(s);
+		return -1;
+	}
+	while (*rest == ' ')
+		rest++;
+	if (*rest != '\0' && strcasecmp(rest, "LAST") != 0) {
+		conn_puts(s->c, "501 5.5.4 Syntax: BDAT size [LAST]\r\n");
+		smtp_bad_command(s);
+		return -1;
+	}
+	memcpy(num, args, n);
+	num[n] = '\0';
+	if (parse_u64(num, &size) < 0) {
+		conn_puts(s->c, "501 5.5.4 Syntax: BDAT size [LAST]\r\n");
+		smtp_bad_command(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void act_bdat(struct smtp_session *s, const char *args)
+{
+	uint64_t size = strtoull(args, NULL, 10);
+	const char *rest = args + strspn(args, "0123456789");
+
+	while (*rest == ' ')
+		rest++;
+	smtp_bdat_begin(s, size, *rest != '\0');
+}
+
+#define ANY (SMTP_GREETED | SMTP_READY | SMTP_MAIL | SMTP_RCPT | SMTP_BDAT)
 #define TRANSACTION (SMTP_MAIL | SMTP_RCPT)
 
-static const struct smtp_cmd lmtp_commands[] = {
-	{ "LHLO", ANY, check_lhlo, act_lhlo },
-	{ "HELO", ANY, check_helo_lmtp, NULL },
-	{ "EHLO", ANY, check_helo_lmtp, NULL },
-	{ "STARTTLS", SMTP_READY, check_starttls, act_starttls },
-	{ "MAIL", SMTP_READY, check_mail, act_mail },
-	{ "RCPT", TRANSACTION, check_rcpt, act_rcpt },
-	{ "DATA", TRANSACTION, check_data, act_data },
-	{ "RSET", ANY, NULL, act_rset },
-	{ "NOOP", ANY, NULL, act_noop },
-	{ "VRFY", ANY, NULL, act_vrfy },
-	{ "HELP", ANY, NULL, act_help },
-	{ "QUIT", ANY, NULL, act_quit },
+static const struct smtp_cmd smtp_commands[] = {
+	{ "LHLO", P_LMTP, ANY, check_hello, act_lhlo },
+	{ "LHLO", P_SMTP, ANY, check_lhlo_smtp, NULL },
+	{ "EHLO", P_SMTP, ANY, check_hello, act_ehlo },
+	{ "HELO", P_SMTP, ANY, check_hello, act_helo },
+	{ "EHLO", P_LMTP, ANY, check_helo_lmtp, NULL },
+	{ "HELO", P_LMTP, ANY, check_helo_lmtp, NULL },
+	{ "STARTTLS", P_ALL, SMTP_READY, check_starttls, act_starttls },
+	{ "AUTH", P_SUB, SMTP_READY, smtp_check_auth, smtp_act_auth },
+	{ "MAIL", P_ALL, SMTP_READY, smtp_check_mail, smtp_act_mail },
+	{ "RCPT", P_ALL, TRANSACTION, smtp_check_rcpt, smtp_act_rcpt },
+	{ "DATA", P_ALL, TRANSACTION, check_data, act_data },
+	/* BDAT in any state: its chunk must be read even to refuse it. */
+	{ "BDAT", P_SMTP, ANY, check_bdat, act_bdat },
+	{ "RSET", P_ALL, ANY, NULL, act_rset },
+	{ "NOOP", P_ALL, ANY, NULL, act_noop },
+	{ "VRFY", P_ALL, ANY, NULL, act_vrfy },
+	{ "HELP", P_ALL, ANY, NULL, act_help },
+	{ "QUIT", P_ALL, ANY, NULL, act_quit },
 };
 
 static void smtp_on_line(struct conn *c, const struct lr_line *line)
@@ -431,29 +445,36 @@ static void smtp_on_line(struct conn *c, const struct lr_line *line)
 
 	if (line->flags & LR_HAS_NUL) {
 		conn_puts(c, "500 5.5.2 NUL byte in command\r\n");
-		bad_command(s);
+		s->in_sasl = false;
+		smtp_bad_command(s);
+		return;
+	}
+	if (s->in_sasl) {
+		smtp_sasl_continue(s, line->data);
 		return;
 	}
 	vlen = strcspn(line->data, " ");
 	args = line->data + vlen;
 	while (*args == ' ')
 		args++;
-	for (i = 0; i < ARRAY_SIZE(lmtp_commands); i++)
-		if (strlen(lmtp_commands[i].verb) == vlen &&
-		    strncasecmp(lmtp_commands[i].verb, line->data, vlen) == 0)
-			cmd = &lmtp_commands[i];
+	for (i = 0; i < ARRAY_SIZE(smtp_commands); i++)
+		if ((smtp_commands[i].protos & (1u << s->kind)) &&
+		    strlen(smtp_commands[i].verb) == vlen &&
+		    strncasecmp(smtp_commands[i].verb, line->data, vlen) == 0)
+			cmd = &smtp_commands[i];
 	if (cmd == NULL) {
 		conn_puts(c, "500 5.5.1 Unknown command\r\n");
-		bad_command(s);
+		smtp_bad_command(s);
 		return;
 	}
 	if (!(cmd->states & s->state)) {
-		conn_puts(c, s->state == SMTP_GREETED ?
+		conn_puts(c, s->state == SMTP_GREETED ? (s->lmtp ?
 			  "503 5.5.1 Send LHLO first\r\n" :
+			  "503 5.5.1 Send EHLO first\r\n") :
 			  s->state == SMTP_READY ?
 			  "503 5.5.1 Send MAIL first\r\n" :
 			  "503 5.5.1 Bad sequence of commands\r\n");
-		bad_command(s);
+		smtp_bad_command(s);
 		return;
 	}
 	if (cmd->check != NULL && cmd->check(s, args) < 0)
@@ -468,23 +489,85 @@ static void smtp_on_line_too_long(struct conn *c)
 
 	conn_printf(c, "500 5.5.2 Line too long (limit %zu bytes)\r\n",
 		    c->limits.max_line);
-	bad_command(s);
+	s->in_sasl = false;
+	smtp_bad_command(s);
+}
+
+static void greet(struct smtp_session *s)
+{
+	conn_printf(s->c, "220 %s %s mailtreed ready\r\n", smtp_hostname(s),
+		    s->lmtp ? "LMTP" : "ESMTP");
+}
+
+/* Whether the client sent anything before the greeting: the bytes wait
+ * in the socket, unread while input is paused. */
+static bool client_spoke_first(struct conn *c)
+{
+	uv_os_fd_t fd;
+	char b;
+
+	if (c->in.len > c->in_off)
+		return true;
+	if (uv_fileno(&c->h.handle, &fd) < 0)
+		return false;
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
+static void greet_pause_done(struct conn *c, void *ctx)
+{
+	struct smtp_session *s = ctx;
+
+	if (c->closing)
+		return;
+	/* RFC 5321 4.3.1: a client waits for the greeting.  One that
+	 * talks first is a spam engine that does not read replies
+	 * (Postfix's postscreen "pregreet" test). */
+	if (client_spoke_first(c)) {
+		conn_log_info(c, "command sent before the greeting; "
+			      "disconnecting");
+		smtp_goodbye(s, "554 5.5.1 Protocol error: command before "
+			     "greeting\r\n");
+		return;
+	}
+	greet(s);
+}
+
+static struct smtp_session *session_new(struct conn *c, enum smtp_kind kind)
+{
+	struct smtp_session *s = xcalloc(1, sizeof(*s));
+
+	s->c = c;
+	s->kind = kind;
+	s->lmtp = kind == SMTP_KIND_LMTP;
+	s->state = SMTP_GREETED;
+	buf_init(&s->chunk);
+	c->session = s;
+	return s;
 }
 
 static void lmtp_on_connect(struct conn *c)
 {
-	struct smtp_session *s = xcalloc(1, sizeof(*s));
+	greet(session_new(c, SMTP_KIND_LMTP));
+}
 
-	if (hostname[0] == '\0' &&
-	    (gethostname(hostname, sizeof(hostname) - 1) < 0 ||
-	     hostname[0] == '\0'))
-		xsnprintf(hostname, sizeof(hostname), "localhost");
-	s->c = c;
-	s->lmtp = true;
-	s->state = SMTP_GREETED;
-	buf_init(&s->chunk);
-	c->session = s;
-	conn_printf(c, "220 %s LMTP mailtreed ready\r\n", hostname);
+static void mx_on_connect(struct conn *c)
+{
+	struct smtp_session *s = session_new(c, SMTP_KIND_MX);
+	unsigned int pause = c->srv->cfg.smtp_greet_pause_ms;
+
+	if (pause > 0 && !c->tls_on && !c->peer_local)
+		conn_delay(c, pause, greet_pause_done, s);
+	else if (pause > 0 && !c->tls_on && c->peer_local)
+		/* Loopback clients are tested too, but not kept waiting as
+		 * long: a tenth of the pause is enough to see a pipeliner. */
+		conn_delay(c, pause / 10 + 1, greet_pause_done, s);
+	else
+		greet(s);
+}
+
+static void submission_on_connect(struct conn *c)
+{
+	greet(session_new(c, SMTP_KIND_SUBMISSION));
 }
 
 static void smtp_on_tls_ready(struct conn *c)
@@ -502,7 +585,8 @@ static void smtp_on_shutdown(struct conn *c)
 	struct smtp_session *s = c->session;
 
 	/* A message being received or saved finishes first. */
-	if (s != NULL && (s->state == SMTP_DATA || c->work_pending > 0))
+	if (s != NULL && (s->state == SMTP_DATA || s->state == SMTP_BDAT ||
+			  c->work_pending > 0))
 		return;
 	if (s != NULL)
 		smtp_goodbye(s, "421 4.3.2 Service shutting down\r\n");
@@ -516,9 +600,11 @@ static void smtp_on_close(struct conn *c)
 
 	if (s == NULL)
 		return;
-	if (s->state == SMTP_DATA)
-		conn_log_info(c, "disconnected during DATA; nothing stored");
+	if (s->state == SMTP_DATA || s->state == SMTP_BDAT)
+		conn_log_info(c, "disconnected during the message; nothing "
+			      "stored");
 	smtp_transaction_reset(s);
+	sasl_release(&s->sasl);
 	free(s->rcpts);
 	free(s->helo);
 	buf_release(&s->chunk);
@@ -526,14 +612,19 @@ static void smtp_on_close(struct conn *c)
 	c->session = NULL;
 }
 
-const struct proto proto_lmtp = {
-	.name = "lmtp",
-	.on_connect = lmtp_on_connect,
-	.on_line = smtp_on_line,
-	.on_line_too_long = smtp_on_line_too_long,
-	.on_data = smtp_data_input,
-	.on_tls_ready = smtp_on_tls_ready,
-	.on_timeout = smtp_on_timeout,
-	.on_shutdown = smtp_on_shutdown,
-	.on_close = smtp_on_close,
-};
+#define SMTP_PROTO(NAME, CONNECT) {			\
+	.name = NAME,					\
+	.on_connect = CONNECT,				\
+	.on_line = smtp_on_line,			\
+	.on_line_too_long = smtp_on_line_too_long,	\
+	.on_data = smtp_data_input,			\
+	.on_tls_ready = smtp_on_tls_ready,		\
+	.on_timeout = smtp_on_timeout,			\
+	.on_shutdown = smtp_on_shutdown,		\
+	.on_close = smtp_on_close,			\
+}
+
+const struct proto proto_lmtp = SMTP_PROTO("lmtp", lmtp_on_connect);
+const struct proto proto_smtp = SMTP_PROTO("smtp", mx_on_connect);
+const struct proto proto_submission =
+	SMTP_PROTO("submission", submission_on_connect);

@@ -2,21 +2,23 @@
 #define MAILTREE_SMTP_H
 
 /*
- * The SMTP family of protocols.  LMTP (RFC 2033) is served now; ESMTP
- * will share the same session state machine (smtp.c, a table of
- * {verb, check, act} in the manner of OpenSMTPD) and differ in greeting,
- * HELO/EHLO and per-recipient DATA replies.
+ * The SMTP family of protocols: LMTP (RFC 2033), the inbound MX (ESMTP,
+ * RFC 5321) and submission (RFC 6409).  They share one session state
+ * machine (smtp.c, a table of {verb, protocols, states, check, act} in
+ * the manner of OpenSMTPD) and differ in greeting, HELO/EHLO, AUTH,
+ * relay rules and the replies after DATA (one per recipient in LMTP).
  *
- * smtp-parse.c holds the command argument parser, fuzzed by
+ * smtp-parse.c holds the argument parsers, fuzzed by
  * tests/fuzz/fuzz-smtp-parse.c.  Functions return 0 or a negative errno.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
 
 struct proto;
-extern const struct proto proto_lmtp;
+extern const struct proto proto_lmtp, proto_smtp, proto_submission;
 
 #define SMTP_MAX_PATH		256	/* RFC 5321 4.5.3.1.3 */
 #define SMTP_MAX_PARAMS		16
@@ -43,5 +45,11 @@ int smtp_parse_path(const char *args, const char *keyword,
 const char *smtp_path_param(const struct smtp_path *path, const char *key);
 /* The local part of an address (before the last '@'), into out. */
 void smtp_local_part(const char *addr, struct buf *out);
+/* Does the address hold bytes over 0x7f (it then needs SMTPUTF8)? */
+bool smtp_addr_is_utf8(const char *addr);
+
+/* RFC 3461 xtext (ENVID, ORCPT): '+' followed by two upper-case hex
+ * digits, other bytes from '!' to '~' except '+' and '='. */
+bool smtp_xtext_valid(const char *s);
 
 #endif

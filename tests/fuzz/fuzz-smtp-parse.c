@@ -26,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !deliver_address_ok(p.addr) ||
 		    p.param_count > SMTP_MAX_PARAMS)
 			abort();
+		for (size_t i = 0; i < p.param_count; i++)
+			(void)smtp_xtext_valid(p.params[i].value);
+		(void)smtp_addr_is_utf8(p.addr);
 		smtp_local_part(p.addr, &local);
 		if (local.len > strlen(p.addr))
 			abort();

@@ -28,6 +28,16 @@ static const char good[] =
 	"socket = /run/mailtree/lmtp\n"
 	"socket_mode = 0600\n";
 
+static const char smtp_conf[] =
+	"store = /s\n"
+	"domains = a.example b.example\n"
+	"dkim = a.example s1 /k1\n"
+	"dkim = b.example s2 /k2\n"
+	"queue_lifetime = 60\n"
+	"[listener sub]\n"
+	"protocol = submission\n"
+	"port = 587\n";
+
 /* Parses text; returns the error message ("" when it parsed). */
 static int parse(const char *text, struct buf *err)
 {
@@ -84,8 +94,20 @@ int main(void)
 	is_str(err.data, "t.conf:2: tls needs tls_cert and tls_key \"a\"",
 	       "tls without a certificate");
 	parse("store = /s\n[listener a]\nprotocol = gopher\n", &err);
-	is_str(err.data, "t.conf:3: expected lmtp, pop3, imap or smtp "
-	       "\"protocol\"", "unknown protocol");
+	is_str(err.data, "t.conf:3: expected lmtp, pop3, imap, smtp or "
+	       "submission \"protocol\"", "unknown protocol");
+	parse("store = /s\n[listener mx]\nprotocol = smtp\nport = 25\n", &err);
+	is_str(err.data, "t.conf:2: smtp and submission need domains = "
+	       "DOMAIN... \"mx\"", "smtp without domains");
+	config_init(&cfg);
+	ret = config_parse(&cfg, "t.conf", smtp_conf, strlen(smtp_conf), &err);
+	is_int(ret, 0, "a submission listener with domains and dkim keys");
+	is_str(cfg.dkim, "a.example s1 /k1\nb.example s2 /k2",
+	       "dkim lines accumulate");
+	is_str(cfg.domains, "a.example b.example", "domains");
+	is_int(cfg.queue_lifetime, 60, "queue_lifetime");
+	is_int(cfg.listeners[0].proto, PROTO_SUBMISSION, "submission protocol");
+	config_release(&cfg);
 	parse("store = /s\n[listener a b]\n", &err);
 	is_str(err.data, "t.conf:2: bad listener name \"a b\"", "bad name");
 	parse("store = /s\n[listener a]\nprotocol = lmtp\nport = 1\n"

@@ -46,6 +46,33 @@ int main(void)
 	is_str(local.data, "\"a@b\"", "local part up to the last @");
 	smtp_local_part("bob", &local);
 	is_str(local.data, "bob", "a bare user");
+	ok(smtp_xtext_valid("rfc822;a+2Bb@x"), "xtext with a hex escape");
+	ok(!smtp_xtext_valid("a+2b"), "xtext hex is upper case");
+	ok(!smtp_xtext_valid("a+2"), "a cut escape");
+	ok(!smtp_xtext_valid("a=b"), "'=' is not xtext");
+	ok(!smtp_xtext_valid("a b"), "nor a space");
+	ok(smtp_addr_is_utf8("j\xc3\xb6rg@x"), "a UTF-8 address");
+	ok(!smtp_addr_is_utf8("jorg@x"), "an ASCII one");
+	/* One byte at a time: every prefix of a good line is refused or
+	 * parses, and only the whole line gives the whole address. */
+	{
+		const char *line = "FROM:<a@b.example> SIZE=10 RET=HDRS";
+		char pre[64];
+		size_t i;
+		int whole = 0;
+
+		for (i = 0; i <= strlen(line); i++) {
+			memcpy(pre, line, i);
+			pre[i] = '\0';
+			if (smtp_parse_path(pre, "FROM:", &p) == 0 &&
+			    strcmp(p.addr, "a@b.example") == 0 &&
+			    p.param_count == 2 &&
+			    smtp_path_param(&p, "RET") != NULL &&
+			    strcmp(smtp_path_param(&p, "RET"), "HDRS") == 0)
+				whole++;
+		}
+		is_int(whole, 1, "only the whole line has both parameters");
+	}
 	buf_release(&local);
 	return done_testing();
 }

@@ -1,0 +1,135 @@
+# The outbound queue: submission to remote addresses relayed to a
+# smarthost (a small SMTP sink on loopback) with STARTTLS, AUTH and DKIM,
+# retries while it is down, several messages on one connection, DSNs for
+# refused recipients and for expired messages, a restart with messages
+# queued, and mailtree queue.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lmtp-setup"
+. "$(dirname "$0")/smtp-setup"
+# Debian's python3-dkim is in the system Python, which may not be the
+# first python3 on PATH.
+DKIMPY=
+for p in python3 /usr/bin/python3; do
+	"$p" -c 'import dkim' 2>/dev/null && { DKIMPY=$p; break; }
+done
+[ -n "$DKIMPY" ] || { skip "needs python3-dkim"; done_testing; exit; }
+
+PORT=$(free_port) SINKPORT=$(free_port)
+SINK=$T_DIR/sink
+mkdir -p "$SINK"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_DIR/rsa.pem" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$T_DIR/ed.pem" 2>/dev/null
+printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T_DIR/rsa.pem" -pubout -outform DER 2>/dev/null | base64 -w0)" >"$T_DIR/rsa.txt"
+printf 'v=DKIM1; k=ed25519; p=%s' "$(openssl pkey -in "$T_DIR/ed.pem" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)" >"$T_DIR/ed.txt"
+SPID=
+start_sink() {
+	rm -f "$SINK/ready"
+	python3 "$(dirname "$0")/smtp-sink.py" "$SINKPORT" "$SINK" --tls "$T_DIR/cert.pem" "$T_DIR/key.pem" --auth relay:secret --reject refuse@remote.example "$@" &
+	SPID=$!
+	for _ in $(seq 100); do [ -e "$SINK/ready" ] && return 0; sleep 0.05; done
+	return 1
+}
+# stop_sink: stops it and forgets what it kept (it counts from 1 again).
+stop_sink() { [ -n "$SPID" ] && kill "$SPID" && wait "$SPID" 2>/dev/null; SPID=; rm -f "$SINK"/*; return 0; }
+trap '[ -n "$SPID" ] && kill "$SPID"; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; [ -n "${KEEP_LOG:-}" ] && cp "$T_DIR/daemon.log" "$KEEP_LOG"; rm -rf "$T_DIR"' EXIT
+# wait_for 'SHELL CODE': up to 15 s for it to succeed, evaluated anew
+# each time.
+wait_for() { for _ in $(seq 150); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+sinkcount() { ls "$SINK" | grep -c '\.eml$'; }
+qcount() { ls "$MAILTREE_STORE/queue" 2>/dev/null | grep -c '\.env$'; }
+conf() {	# conf RELAYPORT LIFETIME
+	cat >"$T_DIR/d.conf" <<CONF
+store = $MAILTREE_STORE
+tls_cert = $T_DIR/cert.pem
+tls_key = $T_DIR/key.pem
+hostname = mail.a.example
+domains = a.example b.example
+relayhost = 127.0.0.1:$1
+relay_user = relay
+relay_password = secret
+queue_retry = 1
+queue_lifetime = $2
+dkim = a.example sel1 $T_DIR/rsa.pem
+dkim = b.example sel2 $T_DIR/ed.pem
+[listener submission]
+protocol = submission
+address = 127.0.0.1
+port = $PORT
+tls = starttls
+CONF
+}
+send() {	# send FROM TO SUBJECT
+	printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@a.example>\r\n\r\nLine one.\r\n.leading dot\r\n  spaced   line  \r\n\r\n' "$1" "$2" "$3" "$3" >"$T_DIR/m.eml"
+	$SM 127.0.0.1 "$PORT" send "$1" "$2" "$T_DIR/m.eml" starttls login=alice:x
+}
+
+conf "$SINKPORT" 3600
+ok "the smarthost (a sink with STARTTLS and AUTH) starts" start_sink
+ok "mailtreed starts with a relayhost and two DKIM keys" start_daemon "$T_DIR/d.conf"
+ok "a message to a remote address is accepted" send alice@a.example carol@remote.example one
+ok "and relayed to the smarthost" wait_for 'test "$(sinkcount)" = 1'
+ok "the queue is empty again" wait_for 'test "$(qcount)" = 0'
+ok "over STARTTLS, after AUTH as the relay user" grep -qx 'tls True' "$SINK/1.env"
+ok "with the envelope" sh -c "grep -q '^MAIL FROM:<alice@a.example> BODY=8BITMIME RET=FULL' '$SINK/1.env' && grep -qx 'RCPT TO:<carol@remote.example>' '$SINK/1.env'"
+is "the bytes: DKIM-Signature, Received, then the message with CRLF" \
+    "$(sed -n '1p' "$SINK/1.eml" | cut -c1-56)" "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d="
+ok "the dot-stuffed line arrived as sent" grep -q '^\.leading dot' "$SINK/1.eml"
+is "and the body ends as submitted, spaces and empty line kept" \
+    "$(tail -c 21 "$SINK/1.eml" | od -c)" \
+    "$(printf '  spaced   line  \r\n\r\n' | od -c)"
+ok "the rsa-sha256 signature verifies with python3-dkim" \
+    $DKIMPY "$(dirname "$0")/dkim-verify.py" "$SINK/1.eml" "$T_DIR/rsa.txt"
+ok "and fails for a changed body" sh -c "sed 's/Line one/Line 1/' '$SINK/1.eml' >'$T_DIR/bad.eml'; ! $DKIMPY '$(dirname "$0")/dkim-verify.py' '$T_DIR/bad.eml' '$T_DIR/rsa.txt'"
+ok "a b.example sender is signed with ed25519-sha256" send alice@b.example dave@remote.example two
+ok "relayed" wait_for 'test "$(sinkcount)" = 2'
+ok "the ed25519-sha256 signature verifies" \
+    sh -c "grep -q 'a=ed25519-sha256' '$SINK/2.eml' && $DKIMPY '$(dirname "$0")/dkim-verify.py' '$SINK/2.eml' '$T_DIR/ed.txt'"
+
+a0=$(msgcount alice)
+ok "a recipient the smarthost refuses (550)" send alice@a.example refuse@remote.example three
+ok "gives a DSN to the local sender, in her INBOX" wait_for 'test "$(msgcount alice)" = $((a0 + 1))'
+m=$(lastmsg alice)
+ok "from the null sender, a multipart/report" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Return-Path: <>' && printf '%s\n' \"\$1\" | grep -q 'Content-Type: multipart/report; report-type=delivery-status'" _ "$m"
+ok "naming the recipient, status and the smarthost's reply" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Final-Recipient: rfc822; refuse@remote.example' && printf '%s\n' \"\$1\" | grep -qx 'Status: 5.1.1' && printf '%s\n' \"\$1\" | grep -q 'Diagnostic-Code: smtp; 550 5.1.1'" _ "$m"
+ok "with the original message" sh -c "printf '%s\n' \"\$1\" | grep -q '^Subject: three'" _ "$m"
+ok "the queue is empty" wait_for 'test "$(qcount)" = 0'
+
+stop_sink
+ok "with the smarthost down, two messages are accepted" \
+    sh -c "$(declare -f send); SM='$SM' PORT=$PORT T_DIR=$T_DIR; send alice@a.example e1@remote.example four && send alice@a.example e2@remote.example five"
+ok "and wait in the queue" wait_for 'test "$(qcount)" = 2'
+ok "the log says deferred, with the reason" wait_for 'grep -q "rcpt=e1@remote.example status=deferred: connect to 127.0.0.1\[127.0.0.1\]" "$T_DIR/daemon.log"'
+ok "mailtree queue list shows both" sh -c "[ \$(mt queue list | grep -c 'alice@a.example') = 2 ]"
+id=$(mt queue list | head -1 | cut -d' ' -f1)
+ok "mailtree queue show prints the envelope" sh -c "mt queue show $id | grep -q '^rcpt pending'"
+ok "attempts are counted" wait_for "mt queue show $id | grep -Eq '^attempts [2-9]'"
+ok "SIGTERM while messages wait: exit status 0" stop_daemon
+ok "restart with the messages queued" start_daemon "$T_DIR/d.conf"
+ok "the smarthost comes back" start_sink
+ok "mailtree queue flush" mt queue flush
+ok "both are relayed" wait_for 'test "$(sinkcount)" = 2'
+ok "on one connection" sh -c "[ \$(cat '$SINK/1.env' '$SINK/2.env' | grep '^conn' | sort -u | wc -l) = 1 ]"
+ok "the queue is empty" wait_for 'test "$(qcount)" = 0'
+ok "SIGTERM: exit status 0" stop_daemon
+stop_sink
+
+# Expiry: a tiny lifetime and a smarthost that never answers.
+conf "$(free_port)" 2
+ok "restart with queue_lifetime = 2 and a dead smarthost" start_daemon "$T_DIR/d.conf"
+a0=$(msgcount alice)
+ok "a message is accepted" send alice@a.example late@remote.example six
+ok "after the lifetime, a DSN reaches the sender" wait_for 'test "$(msgcount alice)" = $((a0 + 1))'
+ok "saying the time expired, with the last error" sh -c "mt message cat alice INBOX \$(mt message list alice INBOX | tail -1 | cut -f1) | grep -q 'delivery time expired (2 s); last error: connect to'"
+ok "the queue is empty" wait_for 'test "$(qcount)" = 0'
+# The null sender gets no DSN: an entry put there by hand.
+mkdir -p "$MAILTREE_STORE/queue"
+printf 'Subject: bounce\n\nx\n' >"$MAILTREE_STORE/queue/0000000100000001.msg"
+printf 'mailtree-queue 1\ncreated 1\nnext 0\nattempts 0\nsender <>\nrcpt pending 0 - <x@remote.example>\n' >"$MAILTREE_STORE/queue/0000000100000001.env"
+a0=$(msgcount alice)
+ok "a message from the null sender that expires" wait_for 'test "$(qcount)" = 0'
+ok "is dropped without a DSN" grep -q "queue id=0000000100000001 from=<> rcpt=x@remote.example status=failed" "$T_DIR/daemon.log"
+is "nothing came back" "$(msgcount alice)" "$a0"
+ok "mailtree queue delete" sh -c "$(declare -f send); SM='$SM' PORT=$PORT T_DIR=$T_DIR; send alice@a.example z@remote.example seven && id=\$(MAILTREE_STORE=$MAILTREE_STORE $MAILTREE_BUILD/mailtree queue list | head -1 | cut -d' ' -f1) && MAILTREE_STORE=$MAILTREE_STORE $MAILTREE_BUILD/mailtree queue delete \$id"
+is "removes the entry" "$(qcount)" 0
+ok "SIGTERM: exit status 0" stop_daemon
+done_testing
