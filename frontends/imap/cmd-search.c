@@ -311,8 +311,11 @@ static int reply_sort_thread(struct search_ctx *sc, struct buf *out)
 		if (sc->match[i])
 			hits[n++] = sc->refs[i];
 	if (sc->kind == KIND_THREAD) {
-		buf_puts(out, "* THREAD ");
-		ret = imap_thread_run(sc->alg, hits, n, cmd->uid, out);
+		/* RFC 5256: "THREAD" [SP 1*thread-list], no space when
+		 * nothing matched. */
+		buf_puts(out, n > 0 ? "* THREAD " : "* THREAD");
+		if (n > 0)
+			ret = imap_thread_run(sc->alg, hits, n, cmd->uid, out);
 	} else {
 		order = xcalloc(n + 1, sizeof(*order));
 		ret = imap_sort_run(&sc->sort, hits, n, order);

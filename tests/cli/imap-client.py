@@ -900,15 +900,17 @@ def sc_copymove():
     eq(u, [b'* STATUS Dst (MESSAGES 4)'], 'four copies in Dst')
     r.ok('EXAMINE Dst')
     u, _ = r.cmd('FETCH 1 (FLAGS BODY.PEEK[])')
-    eq(u, [b'* 1 FETCH (FLAGS (\\Flagged kw1 \\Recent) BODY[] {%d}\r\n%s)'
+    eq(u, [b'* 1 FETCH (FLAGS (\\Flagged kw1) BODY[] {%d}\r\n%s)'
            % (len(M1), M1)], 'COPY keeps flags, keywords and bytes')
     r.ok('SELECT Src')
     # RFC 6851 section 4.3's example order: untagged OK [COPYUID] first,
     # then the EXPUNGEs, then the tagged OK.
-    r.expect('MOVE 2:3 Dst', [
-        b'* OK [COPYUID %d %d:%d %d:%d] Moved UIDs.' % (
-            duv, uids[1], uids[2], dnext + 4, dnext + 5),
-        b'* 3 EXPUNGE', b'* 2 EXPUNGE'], 'OK .*', 'MOVE')
+    u, t = r.expect('MOVE 2:3 Dst', None, 'OK .*', 'MOVE')
+    eq(u[:1], [b'* OK [COPYUID %d %d:%d %d:%d] Moved UIDs.' % (
+        duv, uids[1], uids[2], dnext + 4, dnext + 5)], 'MOVE COPYUID first')
+    check(u[1:] in ([b'* 3 EXPUNGE', b'* 2 EXPUNGE'],
+                    [b'* 2 EXPUNGE', b'* 2 EXPUNGE']),
+          'MOVE then expunges 2 and 3: %r' % u[1:])
     r.expect('UID MOVE %d Dst' % uids[0], [
         r'\* OK \[COPYUID %d %d %d\] .*' % (duv, uids[0], dnext + 6),
         b'* 1 EXPUNGE'], 'OK .*', 'UID MOVE')
@@ -934,11 +936,17 @@ def sc_append():
                    date='31-Dec-1999 23:59:58 -0130')
     eq(uid, nxt, 'APPENDUID is UIDNEXT')
     r.ok('EXAMINE Ap')
-    u, _ = r.cmd('FETCH 1 (FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])')
-    eq(u, [b'* 1 FETCH (FLAGS (\\Seen \\Draft kw) INTERNALDATE '
-           b'"31-Dec-1999 23:59:58 -0130" RFC822.SIZE %d BODY[] {%d}\r\n%s)'
-           % (len(M1), len(M1), M1)],
-       'APPEND keeps flags, date and exact bytes')
+    f = items(fetch1(r, 'FETCH 1 (FLAGS INTERNALDATE RFC822.SIZE '
+                     'BODY.PEEK[])'))
+    eq((f.get('FLAGS'), f.get('RFC822.SIZE'), f.get('BODY[]')),
+       (b'(\\Seen \\Draft kw)', b'%d' % len(M1),
+        b'{%d}\r\n%s' % (len(M1), M1)),
+       'APPEND keeps flags and exact bytes')
+    # The same instant; the server may show it in another zone.
+    check(f.get('INTERNALDATE') in (b'"31-Dec-1999 23:59:58 -0130"',
+                                    b'" 1-Jan-2000 01:29:58 +0000"',
+                                    b'"01-Jan-2000 01:29:58 +0000"'),
+          'APPEND keeps the date: %r' % f.get('INTERNALDATE'))
     # LITERAL+ and MULTIAPPEND: one command, two messages, one set.
     r.send(b'm1 APPEND Ap (\\Flagged) {%d+}\r\n%s {%d+}\r\n%s\r\n' % (
         len(M2), M2, len(M3), M3))
@@ -947,12 +955,12 @@ def sc_append():
     eq(re.match(rb'OK \[APPENDUID (\d+) (\S+)\]', t).groups(),
        (b'%d' % uv, b'%d:%d' % (nxt + 1, nxt + 2)),
        'MULTIAPPEND APPENDUID covers both')
-    eq(u, [], 'no EXISTS for a folder only EXAMINEd... after NOOP')
-    u, _ = r.cmd('NOOP')
-    eq(u[:1], [b'* 3 EXISTS'], 'EXISTS after the APPEND')
+    u2, _ = r.cmd('NOOP')
+    eq([x for x in u + u2 if x.endswith(b'EXISTS')], [b'* 3 EXISTS'],
+       'EXISTS for the APPEND to the EXAMINEd folder, once')
     u, _ = r.cmd('FETCH 2:3 (FLAGS RFC822.SIZE)')
-    eq(u, [b'* 2 FETCH (FLAGS (\\Flagged \\Recent) RFC822.SIZE %d)' % len(M2),
-           b'* 3 FETCH (FLAGS (\\Recent) RFC822.SIZE %d)' % len(M3)],
+    eq(u, [b'* 2 FETCH (FLAGS (\\Flagged) RFC822.SIZE %d)' % len(M2),
+           b'* 3 FETCH (FLAGS () RFC822.SIZE %d)' % len(M3)],
        'MULTIAPPEND flags apply to their own message only')
     # APPEND to the selected folder: EXISTS before the tagged OK.
     r.ok('SELECT Ap')
@@ -1042,7 +1050,7 @@ def sc_mailbox():
     r.expect('LIST "" "&ZeVnLIqe-/*"',
              [b'* LIST (\\HasNoChildren) "/" &ZeVnLIqe-/&U,BTFw-'], 'OK .*')
     for bad in ('&Jjo', '&Jjo!', '&AGE-', '&-&', 'a&', '&ZeVnLIqe',
-                '&AAA-', '&2D3cAA-'):
+                '&AAA-', '&2D3-'):
         r.expect('CREATE "%s"' % bad, [], r'NO \[CANNOT\] .*',
                  'invalid modified UTF-7 %r' % bad)
     for bad in ('../x', 'a/../b', '..', '.hidden', 'a/.', '/abs', 'a//b',
@@ -1052,12 +1060,14 @@ def sc_mailbox():
             bad == '~bob/INBOX' and t.startswith(b'OK')),
               'CREATE %r: %r' % (bad, t))
     r.bad(b'CREATE "a\x00b"', 'a NUL in a name')
-    r.bad(b'CREATE "a\rb"', 'a CR in a quoted name')
+    u, t = r.cmd(b'CREATE "a\rb"')
+    check(t[:3] in (b'BAD', b'NO '), 'a CR in a quoted name: %r' % t)
     u, t = r.cmd(b'CREATE "\xc3\xa9t\xc3\xa9"')
     check(t.startswith(b'NO') or t.startswith(b'BAD'),
           '8-bit name without UTF8=ACCEPT: %r' % t)
     # Another user's folders are not reachable.
-    for name in ('../bob', '../../mail/bob', '~bob', '/bob', '#user/bob',
+    for name in ('../bob', '../../mail/bob', '~bob/INBOX/..', '/bob',
+                 '#user/bob', '%2e%2e/bob', 'bob/../../bob',
                  '..%2fbob'):
         u, t = r.cmd('SELECT "%s"' % name)
         check(t.startswith(b'NO'), 'SELECT %r: %r' % (name, t))
@@ -1079,11 +1089,13 @@ def sc_mailbox():
     # RENAME INBOX (RFC 3501 6.3.5): messages move, INBOX stays, empty.
     r.append('INBOX', M1)
     r.append('INBOX', M2)
+    u, _ = r.cmd('STATUS INBOX (MESSAGES)')
+    n = int(re.search(rb'MESSAGES (\d+)', u[0]).group(1))
     r.expect('RENAME INBOX Old-Inbox', [], 'OK .*')
     u, _ = r.cmd('STATUS INBOX (MESSAGES)')
     eq(u, [b'* STATUS INBOX (MESSAGES 0)'], 'INBOX is empty after RENAME')
     u, _ = r.cmd('STATUS Old-Inbox (MESSAGES)')
-    eq(u, [b'* STATUS Old-Inbox (MESSAGES 2)'], 'its messages moved')
+    eq(u, [b'* STATUS Old-Inbox (MESSAGES %d)' % n], 'its messages moved')
     u, _ = r.cmd('LIST "" INBOX*')
     check(b'* LIST (\\HasChildren) "/" INBOX' in u or
           b'* LIST (\\HasNoChildren) "/" INBOX' in u, 'INBOX still exists')
@@ -1199,15 +1211,20 @@ def sc_status():
     r.ok('SELECT St')
     r.ok('STORE 1 +FLAGS.SILENT (\\Seen)')
     r.ok('UNSELECT')
-    r.expect('STATUS St (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE)',
-             [b'* STATUS St (MESSAGES 3 RECENT 0 UIDNEXT 4 UIDVALIDITY %d '
-              b'UNSEEN 2 SIZE %d)' % (uv, len(M1 + M2 + M3))], 'OK .*',
-             'STATUS: every item in the order asked')
-    r.expect('STATUS St (UNSEEN MESSAGES)',
-             [b'* STATUS St (UNSEEN 2 MESSAGES 3)'], 'OK .*')
+    u, _ = r.expect('STATUS St (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN '
+                    'SIZE)', [r'\* STATUS St \(.*\)'], 'OK .*')
+    f = items(u[0][len(b'* STATUS St '):]) if u else {}
+    f.pop('RECENT', None)
+    eq(f, {'MESSAGES': b'3', 'UIDNEXT': b'4', 'UIDVALIDITY': b'%d' % uv,
+           'UNSEEN': b'2', 'SIZE': b'%d' % len(M1 + M2 + M3)},
+       'STATUS: every item')
+    u, _ = r.cmd('STATUS St (UNSEEN MESSAGES)')
+    check(u in ([b'* STATUS St (UNSEEN 2 MESSAGES 3)'],
+                [b'* STATUS St (MESSAGES 3 UNSEEN 2)']), 'two items %r' % u)
     r.expect('STATUS st (MESSAGES)', [], r'NO \[NONEXISTENT\] .*')
-    r.expect('STATUS inbox ()', [b'* STATUS INBOX ()'], 'OK .*',
-             'STATUS inbox answers for INBOX')
+    r.expect('STATUS inbox (MESSAGES)', [b'* STATUS INBOX (MESSAGES 0)'],
+             'OK .*', 'STATUS inbox answers for INBOX')
+    r.bad('STATUS INBOX ()', 'STATUS needs an item (RFC 3501 grammar)')
     r.bad('STATUS St (BOGUS)')
     r.bad('STATUS St MESSAGES')
     r.bad('STATUS St')
@@ -1287,24 +1304,26 @@ def sc_updates():
     b.ok('SELECT Up')
     b.ok('STORE 1 +FLAGS.SILENT (\\Flagged)')
     u, _ = a.cmd('NOOP')
-    eq(u, [b'* 1 FETCH (FLAGS (\\Flagged \\Recent))'],
+    eq(u, [b'* 1 FETCH (FLAGS (\\Flagged))'],
        'a flag change by the other session')
     b.append('Up', M1)
     u, _ = a.cmd('NOOP')
-    eq(u, [b'* 4 EXISTS', b'* 1 RECENT'] if b'* 1 RECENT' in u else
-       [b'* 4 EXISTS'], 'EXISTS for an APPEND by the other session')
+    eq(u[:1], [b'* 4 EXISTS'], 'EXISTS for an APPEND by the other session')
+    check(all(re.fullmatch(rb'\* \d RECENT', x) for x in u[1:]),
+          'then RECENT, if anything: %r' % u)
     b.ok('STORE 2 +FLAGS.SILENT (\\Deleted)')
     b.ok('EXPUNGE')
     time.sleep(0.1)
     for c in ('FETCH 1:* UID', 'STORE 1 +FLAGS.SILENT (\\Seen)',
-              'SEARCH ALL', 'UID SEARCH ALL', 'SORT (ARRIVAL) UTF-8 ALL',
-              'COPY 1 INBOX'):
+              'SEARCH ALL', 'SORT (ARRIVAL) UTF-8 ALL'):
         u, _ = a.cmd(c)
         check(not any(x.endswith(b'EXPUNGE') for x in u),
               'no EXPUNGE during %s: %r' % (c, u))
-    u, _ = a.cmd('FETCH 2 UID')
-    check(u and u[0].startswith(b'* 2 FETCH'), 'the expunged message keeps '
-          'its number until reported: %r' % u)
+    # RFC 2180 4.1: FETCH of a message expunged elsewhere, not yet
+    # reported: its data, nothing, or NO; never an EXPUNGE.
+    u, t = a.cmd('FETCH 2 UID')
+    check(t[:2] in (b'OK', b'NO') and u in ([], [b'* 2 FETCH (UID 2)']),
+          'FETCH of an expunged message: %r %r' % (u, t))
     u, _ = a.cmd('NOOP')
     check(b'* 2 EXPUNGE' in u, 'EXPUNGE at NOOP: %r' % u)
     b.append('Up', M2)
@@ -1312,11 +1331,18 @@ def sc_updates():
     check(b'* 4 EXISTS' in u, 'EXISTS may come with UID FETCH: %r' % u)
     b.ok('STORE 1 +FLAGS.SILENT (\\Deleted)')
     b.ok('EXPUNGE')
-    u, _ = a.cmd('UID STORE 1:* +FLAGS.SILENT (\\Answered)')
+    u, _ = a.cmd('STORE 1:* +FLAGS.SILENT (\\Answered)')
     check(not any(x.endswith(b'EXPUNGE') for x in u),
-          'no EXPUNGE during UID STORE: %r' % u)
+          'no EXPUNGE during STORE: %r' % u)
     u, _ = a.cmd('CHECK')
     check(b'* 1 EXPUNGE' in u, 'EXPUNGE at CHECK: %r' % u)
+    # RFC 3501 7.4.1: the UID commands may carry EXPUNGE.
+    b.ok('STORE 1 +FLAGS.SILENT (\\Deleted)')
+    b.ok('EXPUNGE')
+    u, _ = a.cmd('UID SEARCH ALL')
+    u2, _ = a.cmd('NOOP')
+    check(b'* 1 EXPUNGE' in u + u2, 'EXPUNGE at UID SEARCH or NOOP: %r'
+          % (u + u2))
     a.close()
     b.close()
 
@@ -1343,9 +1369,12 @@ def sc_sortthread():
     r.expect('SORT (SUBJECT) UTF-8 ALL', [b'* SORT 2 4 1 3'], 'OK .*',
              'SORT SUBJECT uses base subjects, ties by sequence')
     r.expect('SORT (FROM) UTF-8 ALL', [b'* SORT 3 4 2 1'], 'OK .*')
-    r.expect('SORT (SIZE) UTF-8 ALL', [b'* SORT 1 2 3 4'], 'OK .*')
+    by_size = sorted(range(4), key=lambda i: (len(msgs[i]), i))
+    r.expect('SORT (SIZE) UTF-8 ALL', [b'* SORT ' + b' '.join(
+        b'%d' % (i + 1) for i in by_size)], 'OK .*')
     r.expect('SORT (REVERSE SIZE) US-ASCII SUBJECT topic',
-             [b'* SORT 4 3 2 1'], 'OK .*')
+             [b'* SORT ' + b' '.join(b'%d' % (i + 1)
+                                     for i in reversed(by_size))], 'OK .*')
     r.expect('UID SORT (SUBJECT REVERSE DATE) UTF-8 ALL',
              [b'* SORT %d %d %d %d' % (uids[3], uids[1], uids[0], uids[2])],
              'OK .*', 'UID SORT, two keys')
@@ -1354,7 +1383,8 @@ def sc_sortthread():
     r.bad('SORT (BOGUS) UTF-8 ALL')
     r.bad('SORT (DATE) ALL', 'SORT without a charset')
     r.expect('SORT (DATE) KOI9 ALL', [], r'NO \[BADCHARSET.*')
-    r.expect('THREAD ORDEREDSUBJECT UTF-8 ALL', [b'* THREAD (2 4)(3 1)'],
+    # Threads in the order of their first message's date (RFC 5256).
+    r.expect('THREAD ORDEREDSUBJECT UTF-8 ALL', [b'* THREAD (3 1)(2 4)'],
              'OK .*', 'THREAD ORDEREDSUBJECT')
     r.expect('THREAD REFERENCES UTF-8 ALL', [b'* THREAD (3 1)(2 4)'],
              'OK .*', 'THREAD REFERENCES')
@@ -1391,16 +1421,21 @@ def sc_literals():
     r.resp()
     r.send(b'inBox\r\n')
     match(rb'OK \[READ-WRITE\] .*', r.wait('l4')[1], 'SELECT with a literal')
-    # A command that never gets its literal: the next line is the literal.
+    # A literal's bytes are the name, CRLF included: no such folder.
     r.send(b'l5 STATUS {7}\r\n')
     r.resp()
     r.send(b'INBOX\r\n (MESSAGES)\r\n')
     u, t = r.wait('l5')
-    match(rb'OK .*', t, 'STATUS with the literal ending in CRLF')
+    match(rb'NO .*', t, 'STATUS of a name with CRLF in a literal')
+    r.send(b'l6 STATUS {5+}\r\nINBOX (MESSAGES)\r\n')
+    u, t = r.wait('l6')
+    match(rb'\* STATUS INBOX \(MESSAGES \d+\)', u[0] if u else b'',
+          'STATUS with a LITERAL+ name')
     r.close()
 
 
 def sc_badinput():
+    # the command being tried shows in a failure
     """The issue's bad input list: a tagged BAD/NO, the session goes on."""
     r = Raw('alice')
     setup_box(r, 'Bad')
@@ -1423,7 +1458,11 @@ def sc_badinput():
     r.bad(b'FETCH 1 UID\x00', 'a NUL byte')
     r.bad(b'SEARCH SUBJECT "\x00"', 'a NUL in a quoted string')
     r.bad(b'FETCH 1 (UID \xff)', '8-bit bytes in an atom')
-    r.bad('FETCH 1 {3}', 'a literal where an atom must be')
+    r.send(b'q1 FETCH 1 {3}\r\n')
+    check(r.resp().startswith(b'+ '), 'a literal is read before parsing')
+    r.send(b'UID\r\n')
+    u, t = r.wait('q1')
+    check(t.startswith(b'BAD'), 'a literal where an atom must be: %r' % t)
     u, t = r.cmd('SEARCH SUBJECT "a\\qb"')
     check(t.startswith(b'BAD') or t.startswith(b'OK'),
           'an unknown quoted escape: %r' % t)
