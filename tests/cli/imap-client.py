@@ -56,9 +56,10 @@ class Raw:
         self.greeting = self.line()
         self.n = 0
         self.user = user
-        # mailtree keeps \\Recent on messages in new/ for every session
-        # that selects the folder until their flags change (a deviation
-        # listed in mailtreed(8)); most scenarios ignore \\Recent.
+        # mailtree shows \\Recent on messages in new/ to every session
+        # that selects the folder until their flags change (see
+        # imap-view.c; RFC 9051 dropped \\Recent); most scenarios
+        # ignore it.
         self.norecent = True
         if user:
             _, t = self.cmd('LOGIN %s x' % user)
