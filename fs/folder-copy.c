@@ -66,6 +66,10 @@ int folder_copy(struct folder *f, uint32_t uid, struct folder *dst,
 	if (ret < 0)
 		goto out;
 	ret = folder_sync_locked(dst, false);
+	/* A sync of dst == f (COPY or MOVE to the same folder) may have
+	 * moved f's messages: look the message up again. */
+	if (ret >= 0 && (m = folder_find_uid(f, uid)) == NULL)
+		ret = -ENOENT;
 	if (ret >= 0)
 		ret = translate_keywords(f, m->keywords, dst, &kw);
 	if (ret < 0)

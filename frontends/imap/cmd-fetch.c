@@ -417,6 +417,95 @@ static void set_seen(struct fetch_ctx *fc)
 	fc->fetch.items |= IMAP_FETCH_FLAGS;
 }
 
+struct vanished_ctx {
+	struct folder *f;
+	const struct imap_seqset *set;
+	uint32_t star;
+	struct imap_seqset *out;
+};
+
+static void collect_vanished(uint64_t modseq, uint32_t uid,
+			     enum change_kind kind, void *ctx)
+{
+	struct vanished_ctx *vc = ctx;
+
+	(void)modseq;
+	if (kind == CHANGE_EXPUNGE && folder_find_uid(vc->f, uid) == NULL &&
+	    imap_seqset_contains(vc->set, uid, vc->star))
+		imap_seqset_add_range(vc->out, uid, uid);
+}
+
+/*
+ * RFC 7162 3.2.6: UID FETCH with (CHANGEDSINCE m VANISHED) first reports
+ * the UIDs of the set expunged since m.  When the change log does not
+ * reach back that far, every UID of the set that no message has now is
+ * reported, which the RFC allows (clients ignore UIDs they never knew).
+ */
+static void send_vanished(struct imap_cmd *cmd, uint64_t since)
+{
+	struct imap_session *s = cmd->s;
+	struct folder *f = imap_view_folder(s);
+	struct imap_seqset set, out;
+	struct vanished_ctx vc;
+	const char *str;
+	uint32_t star = folder_uidnext(f) - 1;
+
+	imap_seqset_init(&set);
+	imap_seqset_init(&out);
+	if (!imap_arg_get_atom(&cmd->args[0], &str) ||
+	    imap_seqset_parse(&set, str, strlen(str)) < 0)
+		goto out;
+	if (set.dollar) {
+		size_t i;
+
+		imap_seqset_clear(&set);
+		if (s->saved_valid)
+			for (i = 0; i < s->saved.count; i++)
+				imap_seqset_add_range(&set,
+						      s->saved.ranges[i].lo,
+						      s->saved.ranges[i].hi);
+	}
+	vc = (struct vanished_ctx){ f, &set, star, &out };
+	if (changes_since(f, since, collect_vanished, &vc) != 1) {
+		struct imap_seqset_iter it;
+		uint32_t next = 1;
+		size_t i, r;
+
+		imap_seqset_clear(&out);
+		imap_seqset_iter_init(&it, &set, star);
+		for (i = 0; i <= f->count; i++) {
+			uint32_t end = i < f->count ? f->msgs[i].uid : star + 1;
+
+			for (r = 0; r < it.resolved.count && next < end; r++) {
+				uint32_t lo = it.resolved.ranges[r].lo;
+				uint32_t hi = it.resolved.ranges[r].hi;
+
+				if (lo < next)
+					lo = next;
+				if (hi > end - 1)
+					hi = end - 1;
+				if (lo <= hi)
+					imap_seqset_add_range(&out, lo, hi);
+			}
+			if (i < f->count)
+				next = f->msgs[i].uid + 1;
+		}
+		imap_seqset_iter_release(&it);
+	}
+	if (!imap_seqset_is_empty(&out)) {
+		struct buf line = BUF_INIT;
+
+		buf_puts(&line, "* VANISHED (EARLIER) ");
+		imap_seqset_format(&out, &line);
+		buf_puts(&line, "\r\n");
+		conn_write(s->c, line.data, line.len);
+		buf_release(&line);
+	}
+out:
+	imap_seqset_release(&set);
+	imap_seqset_release(&out);
+}
+
 void imap_cmd_fetch(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
@@ -447,6 +536,8 @@ void imap_cmd_fetch(struct imap_cmd *cmd)
 	}
 	if (imap_view_seqset(cmd, &cmd->args[0], &seqs) < 0)
 		goto fail;
+	if (fc->fetch.vanished)
+		send_vanished(cmd, fc->fetch.changedsince);
 	if (cmd->uid)
 		fc->fetch.items |= IMAP_FETCH_UID;
 	if (fc->fetch.changedsince != 0 || (fc->fetch.items & IMAP_FETCH_MODSEQ)) {

@@ -200,6 +200,42 @@ static void snapshot(struct search_ctx *sc, bool copy)
 	sc->max_uid = v->count > 0 ? v->uids[v->count - 1] : 0;
 	buf_release(&path);
 }
+/*
+ * SEARCHRES (RFC 5182 2.1): "$" becomes the UIDs found, or only the
+ * minimum and/or maximum when SAVE comes with MIN/MAX and not with ALL
+ * or COUNT.
+ */
+static void save_result(struct imap_session *s, const struct search_ctx *sc,
+			unsigned int opts)
+{
+	bool edges = (opts & (IMAP_SEARCH_RETURN_MIN |
+			      IMAP_SEARCH_RETURN_MAX)) &&
+		     !(opts & (IMAP_SEARCH_RETURN_ALL |
+			       IMAP_SEARCH_RETURN_COUNT));
+	size_t i, first = sc->n, last = sc->n;
+
+	imap_seqset_clear(&s->saved);
+	for (i = 0; i < sc->n; i++) {
+		if (!sc->match[i])
+			continue;
+		if (first == sc->n)
+			first = i;
+		last = i;
+		if (!edges)
+			imap_seqset_add_range(&s->saved, sc->refs[i].uid,
+					      sc->refs[i].uid);
+	}
+	if (edges && first < sc->n) {
+		if (opts & IMAP_SEARCH_RETURN_MIN)
+			imap_seqset_add_range(&s->saved, sc->refs[first].uid,
+					      sc->refs[first].uid);
+		if (opts & IMAP_SEARCH_RETURN_MAX)
+			imap_seqset_add_range(&s->saved, sc->refs[last].uid,
+					      sc->refs[last].uid);
+	}
+	s->saved_valid = true;
+}
+
 
 /* ---- the replies ---- */
 
@@ -228,14 +264,8 @@ static void reply_search(struct search_ctx *sc, struct buf *out)
 		imap_seqset_add_range(&all, num, num);
 		imap_seqset_add_range(&uids, sc->refs[i].uid, sc->refs[i].uid);
 	}
-	if (opts & IMAP_SEARCH_RETURN_SAVE) {
-		imap_seqset_clear(&s->saved);
-		for (i = 0; i < sc->n; i++)
-			if (sc->match[i])
-				imap_seqset_add_range(&s->saved, sc->refs[i].uid,
-						      sc->refs[i].uid);
-		s->saved_valid = true;
-	}
+	if (opts & IMAP_SEARCH_RETURN_SAVE)
+		save_result(s, sc, opts);
 	if (!sc->search.esearch) {
 		buf_puts(out, "* SEARCH");
 		for (i = 0; i < sc->n; i++)
@@ -281,8 +311,11 @@ static int reply_sort_thread(struct search_ctx *sc, struct buf *out)
 		if (sc->match[i])
 			hits[n++] = sc->refs[i];
 	if (sc->kind == KIND_THREAD) {
-		buf_puts(out, "* THREAD ");
-		ret = imap_thread_run(sc->alg, hits, n, cmd->uid, out);
+		/* RFC 5256: "THREAD" [SP 1*thread-list], no space when
+		 * nothing matched. */
+		buf_puts(out, n > 0 ? "* THREAD " : "* THREAD");
+		if (n > 0)
+			ret = imap_thread_run(sc->alg, hits, n, cmd->uid, out);
 	} else {
 		order = xcalloc(n + 1, sizeof(*order));
 		ret = imap_sort_run(&sc->sort, hits, n, order);

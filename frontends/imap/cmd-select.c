@@ -167,6 +167,9 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 		imap_view_close(s);
 		goto out;
 	}
+	/* RFC 7162 3.2.11: a boundary between the two folders' responses. */
+	if (s->state == IMAP_SELECTED)
+		buf_puts(&out, "* OK [CLOSED] Previous mailbox closed.\r\n");
 	if (!imap_view_select(cmd, name.data, readonly, &out))
 		goto out;
 	if (condstore)

@@ -96,7 +96,7 @@ int imap_status_write(struct imap_session *s, const char *name,
 		    bit == IMAP_STATUS_UIDNEXT ? folder_uidnext(f) :
 		    bit == IMAP_STATUS_UIDVALIDITY ? folder_uidvalidity(f) :
 		    bit == IMAP_STATUS_UNSEEN ? unseen :
-		    bit == IMAP_STATUS_HIGHESTMODSEQ ? f->highest_modseq :
+		    bit == IMAP_STATUS_HIGHESTMODSEQ ? imap_modseq(f) :
 		    bit == IMAP_STATUS_SIZE ? size : deleted;
 		buf_printf(out, "%s%s %llu", out->data[out->len - 1] == '(' ?
 			   "" : " ", status_items[j].name, v);

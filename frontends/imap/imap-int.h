@@ -144,6 +144,11 @@ void imap_untagged(struct imap_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The capability list for the session's state, without "* CAPABILITY". */
 void imap_capabilities(const struct imap_session *s, struct buf *out);
+/* A folder's HIGHESTMODSEQ as sent: RFC 7162 allows only positive
+ * mod-sequences, and the store's is 0 for a folder never changed. */
+#define imap_modseq(f) \
+	((unsigned long long)((f)->highest_modseq != 0 ? \
+			      (f)->highest_modseq : 1))
 /* The store's root for this connection. */
 const char *imap_store(const struct imap_session *s);
 /* Decodes a mailbox argument to its UTF-8 store name; NO/BAD replied on

@@ -145,7 +145,7 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 		   "* OK [UIDNEXT %u] Predicted next UID\r\n",
 		   folder_uidvalidity(f), v->uidnext);
 	buf_printf(out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
-		   (unsigned long long)f->highest_modseq);
+		   (unsigned long long)imap_modseq(f));
 	return true;
 }
 

@@ -310,10 +310,8 @@ static void literal_announced(struct imap_session *s)
 		xsnprintf(s->cmd.tag, sizeof(s->cmd.tag), "%s",
 			  tag != NULL ? tag : "*");
 		ret = imap_append_literal(s, lit);
-		if (ret < 0) {
+		if (ret < 0)
 			imap_parser_literal_refuse(&s->parser);
-			return;
-		}
 	} else if (imap_parser_literal_accept(&s->parser) < 0) {
 		imap_parser_literal_refuse(&s->parser);
 		if (lit->sync)
@@ -321,10 +319,13 @@ static void literal_announced(struct imap_session *s)
 				    tag != NULL ? tag : "*");
 		else
 			parse_error(s, -E2BIG);
-		return;
+		ret = -E2BIG;
+	} else {
+		ret = 0;
 	}
-	if (lit->sync)
+	if (ret == 0 && lit->sync)
 		conn_puts(s->c, "+ OK\r\n");
+	/* A refused non-synchronizing literal still arrives: skip it. */
 	if (imap_parser_wants(&s->parser) == IMAP_PARSER_WANT_LITERAL)
 		conn_set_raw(s->c, true);
 }
