@@ -3,9 +3,8 @@
 
 /*
  * Dot-locks as Dovecot makes them, so mailtree and Dovecot exclude each
- * other on one store: "<path>.lock" holding "<pid>:<hostname>", made
- * by link()ing a temporary file that already has that content, so a lock
- * never exists without its owner written in it.
+ * other on one store: "<path>.lock" holding "<pid>:<hostname>", created
+ * with O_EXCL and then written, as Dovecot does by default.
  *
  * A lock is stale, and is overridden, when
  *  - it names a process on this host that no longer exists and is older
@@ -13,7 +12,9 @@
  *  - neither it nor the locked file has changed for `stale_secs` (the
  *    owner hangs, or lives on another host and died).
  * Holders of long locks call dotlock_touch() so they are not taken for
- * stale.  Only atomic link() is relied on, so this works on NFS.
+ * stale.  O_EXCL is atomic on local file systems and NFS v3 and later.
+ * An empty lock (its owner died between create and write) has no owner
+ * to check and is stale by age alone.
  */
 
 #include <stdbool.h>
