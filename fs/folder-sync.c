@@ -17,8 +17,13 @@
 #include "util.h"
 
 /* A directory changed less than this long ago may change again within the
- * same timestamp tick, so its mtime is not trusted for skipping a scan. */
+ * same timestamp tick, so its mtime is not trusted for skipping a scan.
+ * File systems with whole-second timestamps (the nanoseconds are 0) need
+ * a second; those with fine ones (ext4, xfs, btrfs, tmpfs) take the
+ * kernel's coarse clock, which ticks every few milliseconds, so 50 ms is
+ * ample.  A busy folder would otherwise be rescanned at every sync. */
 #define DIR_MTIME_SETTLE_NSEC 1000000000LL
+#define DIR_MTIME_SETTLE_FINE_NSEC 50000000LL
 
 struct scan_ent {
 	char *name;
@@ -130,7 +135,8 @@ static bool mtime_settled(const struct timespec *t)
 	clock_gettime(CLOCK_REALTIME, &now);
 	diff = (long long)(now.tv_sec - t->tv_sec) * 1000000000LL +
 	       (now.tv_nsec - t->tv_nsec);
-	return diff >= DIR_MTIME_SETTLE_NSEC;
+	return diff >= (t->tv_nsec != 0 ? DIR_MTIME_SETTLE_FINE_NSEC :
+			DIR_MTIME_SETTLE_NSEC);
 }
 
 static int dir_mtime(const struct folder *f, const char *sub,
