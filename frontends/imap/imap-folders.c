@@ -56,7 +56,11 @@ static void on_folder_changed(void *ctx, const char *dir, void *folder_ctx)
 
 	(void)ctx;
 	(void)dir;
-	if (sf == NULL || imap_folders_sync(sf) <= 0)
+	/* A change made through this shared folder by another session
+	 * (STORE, EXPUNGE, MOVE) is already in memory, so the sync finds
+	 * nothing new; its idlers have still not been told.  Each view
+	 * works out what it has not been told. */
+	if (sf == NULL || sf->idlers == NULL || imap_folders_sync(sf) < 0)
 		return;
 	for (s = sf->idlers; s != NULL; s = next) {
 		next = s->idle_next;

@@ -247,6 +247,11 @@ static void send_flag_changes(struct imap_session *s, struct folder *f,
 	struct imap_view *v = &s->view;
 	size_t i;
 
+	/* Every change up to v->highest_modseq has been sent: a session
+	 * woken for a change it already knows (thousands idle on one
+	 * INBOX) skips the walk. */
+	if (f->highest_modseq <= v->highest_modseq)
+		return;
 	for (i = 0; i < v->count; i++) {
 		struct message *m;
 
