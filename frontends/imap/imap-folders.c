@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <uv.h>
 
@@ -32,6 +33,9 @@
 struct imap_shared_folder {
 	char *dir;
 	struct folder *folder;
+	uint32_t uidvalidity;		/* when opened */
+	bool gone;			/* deleted, renamed or UIDVALIDITY
+					 * changed: off the list */
 	unsigned int refs;
 	struct imap_session *idlers;
 	struct imap_shared_folder *prev, *next;
@@ -53,14 +57,19 @@ static void on_folder_changed(void *ctx, const char *dir, void *folder_ctx)
 {
 	struct imap_shared_folder *sf = folder_ctx;
 	struct imap_session *s, *next;
+	int ret;
 
 	(void)ctx;
 	(void)dir;
 	/* A change made through this shared folder by another session
 	 * (STORE, EXPUNGE, MOVE) is already in memory, so the sync finds
 	 * nothing new; its idlers have still not been told.  Each view
-	 * works out what it has not been told. */
-	if (sf == NULL || sf->idlers == NULL || imap_folders_sync(sf) < 0)
+	 * works out what it has not been told (or that the folder is
+	 * gone). */
+	if (sf == NULL || sf->idlers == NULL)
+		return;
+	ret = imap_folders_sync(sf);
+	if (ret < 0 && ret != -ESTALE)
 		return;
 	for (s = sf->idlers; s != NULL; s = next) {
 		next = s->idle_next;
@@ -128,6 +137,22 @@ static void registry_start(uv_loop_t *loop)
 	}
 }
 
+/* Takes sf off the list and the watch (once). */
+static void registry_remove(struct imap_shared_folder *sf)
+{
+	if (sf->gone)
+		return;
+	if (reg.notify != NULL)
+		notify_remove(reg.notify, sf->dir);
+	if (sf->prev != NULL)
+		sf->prev->next = sf->next;
+	else
+		reg.list = sf->next;
+	if (sf->next != NULL)
+		sf->next->prev = sf->prev;
+	sf->prev = sf->next = NULL;
+}
+
 int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 {
 	struct imap_shared_folder *sf;
@@ -135,7 +160,9 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 
 	for (sf = reg.list; sf != NULL; sf = sf->next)
 		if (strcmp(sf->dir, dir) == 0) {
-			ret = folder_sync(sf->folder);
+			ret = imap_folders_sync(sf);
+			if (ret == -ESTALE)
+				break;	/* a new folder by the old name */
 			if (ret < 0)
 				return ret;
 			sf->refs++;
@@ -149,6 +176,7 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 		return ret;
 	}
 	sf->dir = xstrdup(dir);
+	sf->uidvalidity = folder_uidvalidity(sf->folder);
 	sf->refs = 1;
 	sf->next = reg.list;
 	if (reg.list != NULL)
@@ -169,14 +197,7 @@ void imap_folders_put(struct imap_shared_folder **sfp)
 	*sfp = NULL;
 	if (--sf->refs > 0)
 		return;
-	if (reg.notify != NULL)
-		notify_remove(reg.notify, sf->dir);
-	if (sf->prev != NULL)
-		sf->prev->next = sf->next;
-	else
-		reg.list = sf->next;
-	if (sf->next != NULL)
-		sf->next->prev = sf->prev;
+	registry_remove(sf);
 	folder_free(&sf->folder);
 	free(sf->dir);
 	free(sf);
@@ -189,7 +210,25 @@ struct folder *imap_folders_folder(const struct imap_shared_folder *sf)
 
 int imap_folders_sync(struct imap_shared_folder *sf)
 {
-	return folder_sync(sf->folder);
+	struct stat st;
+	int ret;
+
+	if (sf->gone)
+		return -ESTALE;
+	ret = folder_sync(sf->folder);
+	/* A folder deleted or renamed by anyone, or made again under the
+	 * same name, is not the one the sessions selected: its UIDs are
+	 * not theirs.  They hear BYE, as from Dovecot; a later SELECT of
+	 * the name opens the new folder. */
+	if ((ret < 0 && stat(sf->dir, &st) < 0 && errno == ENOENT) ||
+	    (ret >= 0 && folder_uidvalidity(sf->folder) != sf->uidvalidity)) {
+		log_info("imap: folder %s was deleted, renamed or given a new "
+			 "UIDVALIDITY under its sessions", sf->dir);
+		registry_remove(sf);
+		sf->gone = true;
+		return -ESTALE;
+	}
+	return ret;
 }
 
 void imap_folders_idle_start(struct imap_session *s)

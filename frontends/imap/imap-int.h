@@ -94,6 +94,8 @@ struct imap_view {
 	uint32_t uidnext;		/* as last reported */
 	uint64_t highest_modseq;	/* as last reported */
 	bool keywords_changed;		/* FLAGS must be sent again */
+	bool gone;			/* the folder was deleted: BYE sent,
+					 * the session ends */
 	size_t keyword_count;		/* keywords known when FLAGS sent */
 };
 
@@ -162,8 +164,9 @@ void imap_folders_start(struct conn *c);
 int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r);
 void imap_folders_put(struct imap_shared_folder **sf);
 struct folder *imap_folders_folder(const struct imap_shared_folder *sf);
-/* Syncs with the disk unless that was done in the last few
- * milliseconds for this command round. */
+/* Syncs with the disk.  Returns 1 (changed), 0, -ESTALE when the folder
+ * was deleted, renamed or got a new UIDVALIDITY (for good: the sessions
+ * on it must end), or another negative errno. */
 int imap_folders_sync(struct imap_shared_folder *sf);
 /* IDLE: the session hears about changes to its selected folder. */
 void imap_folders_idle_start(struct imap_session *s);
@@ -179,7 +182,8 @@ void imap_view_close(struct imap_session *s);
 struct folder *imap_view_folder(const struct imap_session *s);
 /* Syncs and appends the untagged updates the client may get now:
  * EXPUNGE (or VANISHED) only when expunges is true, EXISTS, RECENT,
- * FLAGS, FETCH FLAGS. */
+ * FLAGS, FETCH FLAGS.  When the folder is gone it appends a BYE and sets
+ * view.gone: the caller closes the connection after sending out. */
 void imap_view_updates(struct imap_session *s, bool expunges,
 		       struct buf *out);
 /* The message of sequence number seq, or NULL when it is gone from the

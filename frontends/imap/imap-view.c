@@ -280,10 +280,18 @@ void imap_view_updates(struct imap_session *s, bool expunges,
 	struct folder *f;
 	size_t old_count, i;
 	uint32_t last;
+	int ret;
 
-	if (v->shared == NULL)
+	if (v->shared == NULL || v->gone)
 		return;
-	if (imap_folders_sync(v->shared) < 0)
+	ret = imap_folders_sync(v->shared);
+	if (ret == -ESTALE) {
+		buf_puts(out, "* BYE Selected mailbox was deleted or renamed, "
+			 "have to disconnect.\r\n");
+		v->gone = true;
+		return;
+	}
+	if (ret < 0)
 		return;
 	f = imap_view_folder(s);
 	if (keyword_count(f) != v->keyword_count)

@@ -346,6 +346,55 @@ def sc_uids():
     r.cmd('LOGOUT')
 
 
+def uidvalidity(lines):
+    for l in lines:
+        m = re.search(r'\[UIDVALIDITY (\d+)\]', l)
+        if m:
+            return m.group(1)
+    return None
+
+
+def sc_deleted_folder():
+    """The selected folder is deleted, made again, or renamed by another
+    session: BYE, since its UIDs are no longer the client's."""
+    a, b, c = Raw(), Raw(), Raw()
+    for r in (a, b, c):
+        r.login()
+    b.cmd('CREATE Gone')
+    for i in range(2):
+        b.cmd('APPEND Gone {14+}\r\nSubject: %d\r\n\r\n' % i)
+    lines, _ = a.cmd('SELECT Gone')
+    old = uidvalidity(lines)
+    c.cmd('SELECT Gone')
+    a.idle()
+    start = time.time()
+    b.cmd('DELETE Gone')
+    seen = a.wait_for(r'^\* BYE ', 1.0)
+    check(time.time() - start <= 1.0, 'BYE in IDLE after %.2f s'
+          % (time.time() - start))
+    check(a.line(timeout=2) is None, 'closed after BYE: %r' % seen)
+    b.cmd('CREATE Gone')
+    b.cmd('APPEND Gone {14+}\r\nSubject: n\r\n\r\n')
+    lines, res = c.cmd('NOOP')
+    check(any(l.startswith('* BYE ') for l in lines),
+          'a session on the old folder gets BYE at NOOP: %r %s'
+          % (lines, res))
+    d = Raw()
+    d.login()
+    lines, _ = d.cmd('SELECT Gone')
+    check('* 1 EXISTS' in lines and uidvalidity(lines) not in (None, old),
+          'the new folder has its own UIDVALIDITY and message: %r' % lines)
+    e = Raw()
+    e.login()
+    b.cmd('CREATE Renamed')
+    e.cmd('SELECT Renamed')
+    e.idle()
+    b.cmd('RENAME Renamed Renamed2')
+    e.wait_for(r'^\* BYE ', 1.0)
+    for r in (b, d):
+        r.cmd('LOGOUT')
+
+
 # ---- robustness ----
 
 def sc_literal_drop():

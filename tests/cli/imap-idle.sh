@@ -2,7 +2,8 @@
 # one client's STORE, APPEND, EXPUNGE, MOVE and COPY reach another client
 # in IDLE within a second and a third at its next NOOP; `mailtree
 # deliver` and the FUSE view (cp into a folder, touch flags/seen, rm -r a
-# message) reach an idling client within a second too.
+# message) reach an idling client within a second too.  A selected
+# folder deleted or renamed under a session ends it with BYE.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lmtp-setup"
 . "$(dirname "$0")/fuse-lib.inc"
@@ -25,6 +26,8 @@ for i in 1 2 3; do printf 'Subject: m%s\n\nbody %s\n' $i $i | dlv alice; done
 ok "two sessions: STORE, APPEND, EXPUNGE, MOVE, COPY, UID MOVE by one seen in IDLE by another within 1 s, and at NOOP by a third" \
     $IC 127.0.0.1 "$PORT" two-sessions
 uids() { mt message list alice "$1" | cut -f1 | tr '\n' ' '; }
+ok "the selected folder deleted, made again or renamed by another session: BYE in IDLE and at NOOP" \
+    $IC 127.0.0.1 "$PORT" deleted-folder
 # uidof SUBJECT: the UID of the INBOX message with that subject.
 uidof() { mt message list alice INBOX | awk -F '\t' -v s="$1" '$5 == s { print $1 }'; }
 # seqof UID: its sequence number in INBOX.
