@@ -22,6 +22,8 @@ static void send_updates(struct imap_session *s)
 		conn_flush(s->c);
 	}
 	buf_release(&out);
+	if (s->view.gone)
+		conn_close(s->c);
 }
 
 void imap_cmd_idle(struct imap_cmd *cmd)

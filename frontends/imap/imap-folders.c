@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <uv.h>
 
@@ -37,6 +38,9 @@
 struct imap_shared_folder {
 	char *dir;
 	struct folder *folder;
+	uint32_t uidvalidity;		/* when opened */
+	bool gone;			/* deleted, renamed or UIDVALIDITY
+					 * changed: off the list */
 	unsigned int refs;
 	/* inotify watches it, and reported no change since the last sync:
 	 * nothing to look at (the next command need not stat anything). */
@@ -86,13 +90,22 @@ static void on_folder_changed(void *ctx, const char *dir, void *folder_ctx)
 {
 	struct imap_shared_folder *sf = folder_ctx;
 	struct imap_session *s, *next;
+	int ret;
 
 	(void)ctx;
 	(void)dir;
+	/* A change made through this shared folder by another session
+	 * (STORE, EXPUNGE, MOVE) is already in memory, so the sync finds
+	 * nothing new; its idlers have still not been told.  Each view
+	 * works out what it has not been told (or that the folder is
+	 * gone). */
 	if (sf == NULL)
 		return;
 	sf->dirty = true;
-	if (sf->idlers == NULL || imap_folders_sync(sf, true) <= 0)
+	if (sf->idlers == NULL)
+		return;
+	ret = imap_folders_sync(sf, true);
+	if (ret < 0 && ret != -ESTALE)
 		return;
 	for (s = sf->idlers; s != NULL; s = next) {
 		next = s->idle_next;
@@ -160,6 +173,16 @@ static void registry_start(uv_loop_t *loop)
 	}
 }
 
+/* Takes sf off the list and the watch (once). */
+static void registry_remove(struct imap_shared_folder *sf)
+{
+	if (sf->gone)
+		return;
+	if (reg.notify != NULL)
+		notify_remove(reg.notify, sf->dir);
+	list_unlink(sf);
+}
+
 int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 {
 	struct imap_shared_folder *sf;
@@ -169,10 +192,13 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 		if (strcmp(sf->dir, dir) == 0) {
 			if (sf->refs == 0)
 				reg.unused_msgs -= sf->cached_count;
+			sf->refs++;
 			ret = imap_folders_sync(sf, true);
 			if (ret < 0) {
-				sf->refs++;
 				imap_folders_put(&sf);
+				if (ret == -ESTALE)
+					break;	/* a new folder by the old name */
+				return ret;
 				return ret;
 			}
 			sf->refs++;
@@ -188,6 +214,7 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 		return ret;
 	}
 	sf->dir = xstrdup(dir);
+	sf->uidvalidity = folder_uidvalidity(sf->folder);
 	sf->refs = 1;
 	list_push(sf);
 	if (reg.notify != NULL && notify_add(reg.notify, dir, sf) == 0) {
@@ -209,9 +236,7 @@ void imap_folders_touch(const char *dir)
 
 static void folder_drop(struct imap_shared_folder *sf)
 {
-	if (reg.notify != NULL)
-		notify_remove(reg.notify, sf->dir);
-	list_unlink(sf);
+	registry_remove(sf);
 	folder_free(&sf->folder);
 	free(sf->dir);
 	free(sf);
@@ -226,6 +251,10 @@ void imap_folders_put(struct imap_shared_folder **sfp)
 	*sfp = NULL;
 	if (--sf->refs > 0)
 		return;
+	if (sf->gone) {
+		folder_drop(sf);
+		return;
+	}
 	sf->cached_count = sf->folder->count + 1;
 	reg.unused_msgs += sf->cached_count;
 	/* Over the budget: drop the least recently used unused folders. */
@@ -248,8 +277,11 @@ struct folder *imap_folders_folder(const struct imap_shared_folder *sf)
 
 int imap_folders_sync(struct imap_shared_folder *sf, bool force)
 {
+	struct stat st;
 	int ret;
 
+	if (sf->gone)
+		return -ESTALE;
 	if (!force && sf->watched && !sf->dirty)
 		return 0;
 	/* Cleared first: a change during the sync reports again. */
@@ -257,6 +289,18 @@ int imap_folders_sync(struct imap_shared_folder *sf, bool force)
 	ret = folder_sync(sf->folder);
 	if (ret < 0)
 		sf->dirty = true;
+	/* A folder deleted or renamed by anyone, or made again under the
+	 * same name, is not the one the sessions selected: its UIDs are
+	 * not theirs.  They hear BYE, as from Dovecot; a later SELECT of
+	 * the name opens the new folder. */
+	if ((ret < 0 && stat(sf->dir, &st) < 0 && errno == ENOENT) ||
+	    (ret >= 0 && folder_uidvalidity(sf->folder) != sf->uidvalidity)) {
+		log_info("imap: folder %s was deleted, renamed or given a new "
+			 "UIDVALIDITY under its sessions", sf->dir);
+		registry_remove(sf);
+		sf->gone = true;
+		return -ESTALE;
+	}
 	return ret;
 }
 

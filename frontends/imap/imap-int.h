@@ -96,6 +96,8 @@ struct imap_view {
 	uint32_t uidnext;		/* as last reported */
 	uint64_t highest_modseq;	/* as last reported */
 	bool keywords_changed;		/* FLAGS must be sent again */
+	bool gone;			/* the folder was deleted: BYE sent,
+					 * the session ends */
 	size_t keyword_count;		/* keywords known when FLAGS sent */
 };
 
@@ -172,7 +174,10 @@ struct folder *imap_folders_folder(const struct imap_shared_folder *sf);
 /* Syncs with the disk.  Unless forced, a folder that inotify watches is
  * synced only when it reported a change since the last sync: changes by
  * this process are in memory already.  NOOP, CHECK, IDLE and SELECT
- * force, so a client asking explicitly always sees the disk. */
+ * force, so a client asking explicitly always sees the disk.  Returns 1
+ * (changed), 0, -ESTALE when the folder was deleted, renamed or got a
+ * new UIDVALIDITY (for good: the sessions on it must end), or another
+ * negative errno. */
 int imap_folders_sync(struct imap_shared_folder *sf, bool force);
 /* Marks the shared folder at dir (if any) as changed: after a change made
  * through another struct folder of this process (APPEND), so the next
@@ -193,7 +198,8 @@ struct folder *imap_view_folder(const struct imap_session *s);
 /* Syncs (forced for NOOP, CHECK, IDLE) and appends the untagged
  * updates the client may get now:
  * EXPUNGE (or VANISHED) only when expunges is true, EXISTS, RECENT,
- * FLAGS, FETCH FLAGS. */
+ * FLAGS, FETCH FLAGS.  When the folder is gone it appends a BYE and sets
+ * view.gone: the caller closes the connection after sending out. */
 void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 		       struct buf *out);
 /* The message of sequence number seq, or NULL when it is gone from the

@@ -247,6 +247,11 @@ static void send_flag_changes(struct imap_session *s, struct folder *f,
 	struct imap_view *v = &s->view;
 	size_t i;
 
+	/* Every change up to v->highest_modseq has been sent: a session
+	 * woken for a change it already knows (thousands idle on one
+	 * INBOX) skips the walk. */
+	if (f->highest_modseq <= v->highest_modseq)
+		return;
 	for (i = 0; i < v->count; i++) {
 		struct message *m;
 
@@ -282,10 +287,18 @@ void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 	struct folder *f;
 	size_t old_count, i;
 	uint32_t last;
+	int ret;
 
-	if (v->shared == NULL)
+	if (v->shared == NULL || v->gone)
 		return;
-	if (imap_folders_sync(v->shared, force) < 0)
+	ret = imap_folders_sync(v->shared, force);
+	if (ret == -ESTALE) {
+		buf_puts(out, "* BYE Selected mailbox was deleted or renamed, "
+			 "have to disconnect.\r\n");
+		v->gone = true;
+		return;
+	}
+	if (ret < 0)
 		return;
 	f = imap_view_folder(s);
 	imap_view_keywords_check(s, out);

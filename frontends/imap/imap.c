@@ -97,6 +97,10 @@ static void tagged(struct imap_cmd *cmd, const char *status, bool updates,
 	s->running = false;
 	s->cmd_ctx = NULL;
 	s->abort_cmd = NULL;
+	if (s->view.gone && !s->c->closing) {
+		conn_close(s->c);
+		return;
+	}
 	if (conn_stopping(s->c) && !s->c->closing && !s->idling) {
 		conn_puts(s->c, "* BYE Server shutting down.\r\n");
 		conn_close(s->c);
