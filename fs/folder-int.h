@@ -11,6 +11,11 @@
 /* folder_sync() for a caller that already holds the folder lock; `force`
  * scans even when the directories look unchanged. */
 int folder_sync_locked(struct folder *f, bool force);
+/* After this view renamed or removed a file in cur/ (or new/) itself:
+ * takes the directory's new mtime as known, with a recheck once it has
+ * settled, so the next sync does not rescan the whole directory to find
+ * its own change. */
+void folder_note_own_change(struct folder *f, bool cur);
 void folder_message_release(struct message *m);
 void folder_free_messages(struct message *msgs, size_t count);
 

@@ -139,6 +139,13 @@ static bool mtime_settled(const struct timespec *t)
 			DIR_MTIME_SETTLE_NSEC);
 }
 
+/* A recheck is pending and its mtime has settled: scan once more. */
+static bool recheck_due(const struct folder *f, bool cur)
+{
+	return cur ? f->cur_recheck && mtime_settled(&f->cur_mtime) :
+		     f->new_recheck && mtime_settled(&f->new_mtime);
+}
+
 static int dir_mtime(const struct folder *f, const char *sub,
 		     struct timespec *t_r)
 {
@@ -153,6 +160,22 @@ static int dir_mtime(const struct folder *f, const char *sub,
 		*t_r = st.st_mtim;
 	buf_release(&p);
 	return ret;
+}
+
+void folder_note_own_change(struct folder *f, bool cur)
+{
+	struct timespec *t = cur ? &f->cur_mtime : &f->new_mtime;
+	struct timespec now;
+
+	/* Only a directory whose state this view knew: otherwise the next
+	 * sync scans it anyway. */
+	if (t->tv_sec == 0 || dir_mtime(f, cur ? "cur" : "new", &now) < 0)
+		return;
+	*t = now;
+	if (cur)
+		f->cur_recheck = true;
+	else
+		f->new_recheck = true;
 }
 
 static bool ts_equal(const struct timespec *a, const struct timespec *b)
@@ -291,7 +314,7 @@ int folder_sync_locked(struct folder *f, bool force)
 {
 	struct timespec new_mt, cur_mt;
 	struct scan sc;
-	bool changed = false;
+	bool changed = false, new_known, cur_known;
 	int ret, ul_changed;
 
 	ul_changed = uidlist_refresh(&f->uidlist);
@@ -331,14 +354,16 @@ int folder_sync_locked(struct folder *f, bool force)
 	if ((ret = dir_mtime(f, "new", &new_mt)) < 0 ||
 	    (ret = dir_mtime(f, "cur", &cur_mt)) < 0)
 		return ret;
-	if (!force && ul_changed == 0 && ts_equal(&new_mt, &f->new_mtime) &&
-	    ts_equal(&cur_mt, &f->cur_mtime))
+	new_known = f->new_mtime.tv_sec != 0 &&
+		    ts_equal(&new_mt, &f->new_mtime) && !recheck_due(f, false);
+	cur_known = f->cur_mtime.tv_sec != 0 &&
+		    ts_equal(&cur_mt, &f->cur_mtime) && !recheck_due(f, true);
+	if (!force && ul_changed == 0 && new_known && cur_known)
 		return reloaded ? 1 : 0;
 
 	memset(&sc, 0, sizeof(sc));
 	strmap_init(&sc.by_base);
-	ret = scan_dirs(f, &sc, !force && f->cur_mtime.tv_sec != 0 &&
-			ts_equal(&cur_mt, &f->cur_mtime));
+	ret = scan_dirs(f, &sc, !force && cur_known);
 	if (ret == 0 && !f->uidlist.exists && f->uidlist.uidvalidity == 0)
 		uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
 	if (ret == 0)
@@ -350,15 +375,12 @@ int folder_sync_locked(struct folder *f, bool force)
 	scan_release(&sc);
 	if (ret < 0)
 		return ret;
-	/* Remember the mtimes only once they have settled (see above). */
-	if (mtime_settled(&new_mt))
-		f->new_mtime = new_mt;
-	else
-		memset(&f->new_mtime, 0, sizeof(f->new_mtime));
-	if (mtime_settled(&cur_mt))
-		f->cur_mtime = cur_mt;
-	else
-		memset(&f->cur_mtime, 0, sizeof(f->cur_mtime));
+	/* An mtime that has not settled is remembered with a recheck (see
+	 * struct folder). */
+	f->new_mtime = new_mt;
+	f->new_recheck = !mtime_settled(&new_mt);
+	f->cur_mtime = cur_mt;
+	f->cur_recheck = !mtime_settled(&cur_mt);
 	f->index_dirty = true;
 	return changed || reloaded ? 1 : 0;
 }
@@ -378,7 +400,8 @@ static bool unchanged_unlocked(struct folder *f)
 	struct stat st;
 
 	if (!f->index_loaded || f->new_mtime.tv_sec == 0 ||
-	    f->cur_mtime.tv_sec == 0 || !f->uidlist.exists)
+	    f->cur_mtime.tv_sec == 0 || !f->uidlist.exists ||
+	    recheck_due(f, false) || recheck_due(f, true))
 		return false;
 	if (dir_mtime(f, "new", &new_mt) < 0 ||
 	    dir_mtime(f, "cur", &cur_mt) < 0 ||

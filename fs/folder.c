@@ -337,6 +337,9 @@ static int set_flags_op(struct folder *f, struct message *m, void *ctx)
 	if (rename(from.data, to.data) < 0) {
 		ret = -errno;
 	} else {
+		if (m->in_new)
+			folder_note_own_change(f, false);
+		folder_note_own_change(f, true);
 		free(m->name);
 		m->name = buf_detach(&name);
 		m->in_new = false;
@@ -374,6 +377,7 @@ static int expunge_op(struct folder *f, struct message *m, void *ctx)
 	if (unlink(path.data) < 0) {
 		ret = -errno;
 	} else {
+		folder_note_own_change(f, !m->in_new);
 		i = (size_t)(m - f->msgs);
 		index_note_record(f, m, true);
 		folder_message_release(m);

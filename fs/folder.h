@@ -63,8 +63,13 @@ struct folder {
 	struct message *msgs;	/* sorted by UID */
 	size_t count, cap;
 	uint64_t highest_modseq;
-	/* What the last scan saw, so an unchanged folder costs two stat()s. */
+	/* What the last scan saw, so an unchanged folder costs two stat()s.
+	 * A recheck is pending when the mtime was recorded before it settled
+	 * (or after this view's own change): another change in the same
+	 * timestamp tick would not have moved it, so the directory is
+	 * scanned once more after the mtime settled. */
 	struct timespec new_mtime, cur_mtime;
+	bool new_recheck, cur_recheck;
 	/* The uidlist the loaded index was made from. */
 	uint64_t index_ul_ino, index_ul_size;
 	uint64_t index_token;	/* of the index as last read or written */

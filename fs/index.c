@@ -425,10 +425,12 @@ static void fill_header(struct folder *f, struct index_header *h)
 	h->uidvalidity = f->uidlist.uidvalidity;
 	h->next_uid = f->uidlist.next_uid;
 	h->highest_modseq = f->highest_modseq;
-	h->new_sec = f->new_mtime.tv_sec;
-	h->new_nsec = f->new_mtime.tv_nsec;
-	h->cur_sec = f->cur_mtime.tv_sec;
-	h->cur_nsec = f->cur_mtime.tv_nsec;
+	/* An mtime with a recheck pending is not one other processes may
+	 * trust: they would never do the recheck. */
+	h->new_sec = f->new_recheck ? 0 : f->new_mtime.tv_sec;
+	h->new_nsec = f->new_recheck ? 0 : f->new_mtime.tv_nsec;
+	h->cur_sec = f->cur_recheck ? 0 : f->cur_mtime.tv_sec;
+	h->cur_nsec = f->cur_recheck ? 0 : f->cur_mtime.tv_nsec;
 	h->uidlist_ino = (uint64_t)f->uidlist.ino;
 	h->uidlist_size = (uint64_t)f->uidlist.size;
 	h->count = f->index_records;
