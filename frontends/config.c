@@ -38,7 +38,7 @@ static const struct key global_keys[] = {
 	{ "max_connections_per_ip", V_UINT, L(max_conn_per_ip), 0, 100000 },
 	{ "idle_timeout", V_UINT, L(idle_timeout), 1, 86400 },
 	{ "pop3_idle_timeout", V_UINT, L(pop3_idle_timeout), 1, 86400 },
-	{ "imap_idle_timeout", V_UINT, L(imap_idle_timeout), 60, 86400 },
+	{ "imap_idle_timeout", V_UINT, L(imap_idle_timeout), 1, 86400 },
 	{ "imap_max_line_length", V_SIZE, L(imap_max_line), 1024,
 	  1024 * 1024 },
 	{ "max_bad_commands", V_UINT, L(max_bad_commands), 0, 1000 },

@@ -11,12 +11,23 @@
 #include "imap-int.h"
 #include "util.h"
 
+/* Updates waiting for an idling client that does not read, before it is
+ * disconnected: bounded memory whatever the folder does meanwhile. */
+#define IDLE_MAX_BACKLOG (4 * 1024 * 1024)
+
 static void send_updates(struct imap_session *s)
 {
 	struct buf out = BUF_INIT;
 
 	if (s->state == IMAP_SELECTED)
 		imap_view_updates(s, true, true, &out);
+	if (out.len > 0 && s->c->write_queued > IDLE_MAX_BACKLOG) {
+		conn_log_warn(s->c, "idling client does not read its updates, "
+			      "disconnecting");
+		buf_release(&out);
+		conn_close(s->c);
+		return;
+	}
 	if (out.len > 0) {
 		conn_write(s->c, out.data, out.len);
 		conn_flush(s->c);

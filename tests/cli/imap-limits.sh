@@ -10,17 +10,17 @@ SESSIONS=${IMAP_SESSIONS:-500}
 PORT=$(free_port)
 cat >"$T_DIR/d.conf" <<CONF
 store = $MAILTREE_STORE
-imap_idle_timeout = 60
+imap_idle_timeout = 15
 [listener imap]
 protocol = imap
 address = 127.0.0.1
 port = $PORT
 CONF
-ok "mailtreed starts with imap_idle_timeout = 60" start_daemon "$T_DIR/d.conf"
+ok "mailtreed starts with imap_idle_timeout = 15" start_daemon "$T_DIR/d.conf"
 for i in 1 2; do printf 'Subject: m%s\n\nbody %s\n' $i $i | mt deliver alice >/dev/null 2>&1; done
 
-# The idle timeout takes a minute: it runs in the background meanwhile.
-$IC 127.0.0.1 "$PORT" idle-timeout 60 >"$T_DIR/timeout.out" 2>&1 &
+# The idle timeout takes 15 s: it runs in the background meanwhile.
+$IC 127.0.0.1 "$PORT" idle-timeout 15 >"$T_DIR/timeout.out" 2>&1 &
 TOPID=$!
 
 # A literal cut short: with a continuation, and LITERAL+ without one.
@@ -50,7 +50,7 @@ grep '^#' "$T_DIR/.out"
 wait "$TOPID"
 rc=$?
 sed 's/^/# idle timeout: /' "$T_DIR/timeout.out"
-is "IDLE for 60 s with no traffic: BYE, then closed" "$rc" 0
+is "IDLE for 15 s with no traffic: BYE, then closed" "$rc" 0
 
 # SIGTERM while a client idles.
 $IC 127.0.0.1 "$PORT" sigterm-idle >"$T_DIR/term.out" 2>&1 &
