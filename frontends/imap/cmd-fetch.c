@@ -68,6 +68,7 @@ struct fetch_ctx {
 	struct mime_part *root;		/* of batch[cur], parsed once */
 	struct imap_section *sec;	/* a literal being sent */
 	int err;
+	bool expunged;			/* a message's file was gone */
 	struct buf out;
 };
 
@@ -277,6 +278,7 @@ static void fetch_finish(struct fetch_ctx *fc)
 	struct imap_session *s = fc->s;
 	struct imap_cmd *cmd = &s->cmd;
 	int err = fc->err;
+	bool expunged = fc->expunged;
 
 	s->cmd_ctx = NULL;
 	s->abort_cmd = NULL;
@@ -284,6 +286,9 @@ static void fetch_finish(struct fetch_ctx *fc)
 	if (err < 0)
 		imap_cmd_no(cmd, "[SERVERBUG] Internal error fetching "
 			    "messages: %s", strerror(-err));
+	else if (expunged)
+		imap_cmd_no(cmd, "[EXPUNGEISSUED] Some of the requested "
+			    "messages no longer exist.");
 	else
 		imap_cmd_ok(cmd, "Fetch completed.");
 }
@@ -341,11 +346,14 @@ static void fetch_next(struct conn *c, void *arg)
 			continue;
 		}
 		e = &fc->batch[fc->batch_count];
+		if (folder_msg_open(f, m->uid, &e->fd) < 0) {
+			/* Expunged meanwhile (RFC 5530 EXPUNGEISSUED). */
+			fc->expunged = true;
+			continue;
+		}
 		buf_init(&e->prefix);
 		write_index_items(fc, seq, m, &e->prefix);
 		e->seq = seq;
-		if (folder_msg_open(f, m->uid, &e->fd) < 0)
-			e->fd = -1;	/* gone meanwhile: index items only */
 		fc->batch_count++;
 	}
 	if (fc->batch_count > 0) {
