@@ -22,6 +22,7 @@ struct stats {
 	unsigned int read_bad;		/* a section failed or size wrong */
 	unsigned int nesting_bad;	/* BODYSTRUCTURE parentheses */
 	unsigned int crlf_differ;	/* LF and CRLF copies disagree */
+	unsigned int header_bad;	/* HEADER + TEXT without the tree */
 };
 
 /* Parentheses balance outside strings and literals, never below zero,
@@ -63,7 +64,7 @@ static void crlf_slice(const char *s, uint64_t start, uint64_t end,
 	for (i = start; i < end; i++) {
 		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
 			buf_putc(out, '\r');
-		buf_putc(out, s[i]);
+		buf_putc(out, s[i] == '\0' ? (char)0x80 : s[i]);
 	}
 }
 
@@ -106,9 +107,6 @@ static void check_parts(int fd, struct mime_part **root, const struct buf *f,
 			if (k != 0)
 				continue;
 			crlf_slice(f->data, p->body_offset, p->body_end, &want);
-			for (size_t i = 0; i < want.len; i++)
-				if (want.data[i] == '\0')
-					want.data[i] = (char)0x80;
 			if (got.len != want.len ||
 			    memcmp(got.data, want.data, got.len) != 0) {
 				st->part_bad++;
@@ -118,6 +116,36 @@ static void check_parts(int fd, struct mime_part **root, const struct buf *f,
 	}
 	buf_release(&num);
 	buf_release(&item);
+	buf_release(&got);
+	buf_release(&want);
+}
+
+/* HEADER and TEXT of the message are found without a MIME tree; they
+ * must split the message where the tree does. */
+static void check_header_text(int fd, const struct buf *f, struct stats *st)
+{
+	struct buf got = BUF_INIT, want = BUF_INIT;
+	struct mime_part *none = NULL, *root = NULL;
+	bool good = true;
+
+	if (mime_parse_fd(fd, NULL, &root) < 0)
+		return;
+	if (test_section(fd, &none, "BODY.PEEK[HEADER]", 999, &got, NULL) != 1)
+		good = false;
+	crlf_slice(f->data, 0, root->body_offset, &want);
+	good = good && got.len == want.len &&
+	       memcmp(got.data, want.data, got.len) == 0;
+	if (test_section(fd, &none, "BODY[TEXT]", 999, &got, NULL) != 1)
+		good = false;
+	crlf_slice(f->data, root->body_offset, f->len, &want);
+	good = good && got.len == want.len &&
+	       memcmp(got.data, want.data, got.len) == 0;
+	if (!good || none != NULL) {
+		st->header_bad++;
+		diag("HEADER/TEXT split differs from the tree's");
+	}
+	mime_part_free(&none);
+	mime_part_free(&root);
 	buf_release(&got);
 	buf_release(&want);
 }
@@ -133,7 +161,7 @@ static void check_file(const char *path, struct stats *st)
 	if (read_file_small(path, FILE_MAX, &f) < 0)
 		return;
 	st->files++;
-	crlf_slice(f.data, 0, f.len, &conv);
+	test_crlf(f.data, f.len, &conv);	/* exact: NULs kept */
 	fd[0] = test_msg_fd(f.data, f.len);
 	fd[1] = test_msg_fd(conv.data, conv.len);
 	for (j = 0; j < conv.len; j++)
@@ -144,6 +172,7 @@ static void check_file(const char *path, struct stats *st)
 		st->body_bad++;
 		diag("BODY[] differs: %s", path);
 	}
+	check_header_text(fd[0], &f, st);
 	for (i = 0; i < 2; i++) {
 		if (root[i] == NULL && mime_parse_fd(fd[i], NULL, &root[i]) < 0)
 			continue;
@@ -224,6 +253,8 @@ int main(void)
 		       subs[i]);
 		is_int(st.nesting_bad, 0, "%s: BODY and BODYSTRUCTURE nest",
 		       subs[i]);
+		is_int(st.header_bad, 0, "%s: HEADER and TEXT without a tree "
+		       "split where the tree does", subs[i]);
 		is_int(st.crlf_differ, 0, "%s: LF and CRLF copies give the "
 		       "same BODYSTRUCTURE", subs[i]);
 	}
