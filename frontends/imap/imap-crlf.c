@@ -144,7 +144,7 @@ int imap_crlf_marks(int fd, const uint64_t *offs, size_t n,
 			break;
 		}
 		if (got == 0) {
-			ret = -EIO;	/* the file is shorter than the tree */
+			ret = -EIO;	/* shorter than the tree says */
 			break;
 		}
 		bare += count_bare(chunk, (size_t)got, &prev_cr);

@@ -90,7 +90,7 @@ static int seg_start(struct imap_section *sec, const struct seg *seg)
 static int refill(struct imap_section *sec)
 {
 	while (sec->pend_off == sec->pend.len) {
-		const struct seg *seg = &sec->segs[sec->cur];
+		const struct seg *seg;
 		uint64_t want;
 		ssize_t got;
 		int ret;
@@ -99,6 +99,7 @@ static int refill(struct imap_section *sec)
 		sec->pend_off = 0;
 		if (sec->cur == sec->nsegs)
 			return 0;
+		seg = &sec->segs[sec->cur];
 		if (!sec->started && (ret = seg_start(sec, seg)) < 0)
 			return ret;
 		if (seg->kind == SEG_MEM || sec->pos >= seg->end) {
@@ -211,7 +212,8 @@ static int resolve_top(struct imap_section *sec, struct mime_part **root_inout,
 		if ((ret = need_tree(sec->fd, root_inout)) < 0)
 			return ret;
 		root = *root_inout;
-		if (root->flags & (MIME_PART_MULTIPART | MIME_PART_HAS_MESSAGE)) {
+		if (root->flags &
+		    (MIME_PART_MULTIPART | MIME_PART_HAS_MESSAGE)) {
 			add_seg(sec, SEG_RAW, root->hdr_offset, root->body_end);
 			return 0;
 		}
@@ -267,7 +269,8 @@ static int resolve_part(struct imap_section *sec,
 	default:
 		/* HEADER and TEXT after a number: of a message/rfc822 part's
 		 * embedded message only. */
-		if (!(p->flags & MIME_PART_HAS_MESSAGE) || p->children == NULL) {
+		if (!(p->flags & MIME_PART_HAS_MESSAGE) ||
+		    p->children == NULL) {
 			sec->nil = true;
 			return 0;
 		}
