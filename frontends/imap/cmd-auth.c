@@ -125,12 +125,52 @@ void imap_cmd_starttls(struct imap_cmd *cmd)
 
 /* ---- LOGIN and AUTHENTICATE ---- */
 
+/* Opening (for a new user, creating) the mailbox touches the disk: it
+ * runs on the thread pool, like the password check before it. */
+struct mailbox_req {
+	char *store, *user;
+	struct mailbox *mbox;
+	int ret;
+};
+
+static void mailbox_work(void *arg)
+{
+	struct mailbox_req *m = arg;
+
+	m->ret = store_user_mailbox(m->store, m->user, true, &m->mbox);
+}
+
+static void mailbox_done(struct conn *c, void *arg)
+{
+	struct mailbox_req *m = arg;
+	struct imap_session *s = c->session;
+	struct buf caps = BUF_INIT;
+
+	if (c->closing) {
+		mailbox_free(&m->mbox);
+	} else if (m->ret < 0) {
+		conn_log_warn(c, "mailbox not opened: %s", strerror(-m->ret));
+		conn_set_user(c, NULL);
+		imap_cmd_no(&s->cmd, "[UNAVAILABLE] Mailbox not available, "
+			    "try again later");
+	} else {
+		s->mbox = m->mbox;
+		s->state = IMAP_AUTH;
+		conn_log_info(c, "logged in");
+		imap_capabilities(s, &caps);
+		imap_cmd_ok(&s->cmd, "[CAPABILITY %s] Logged in", caps.data);
+		buf_release(&caps);
+	}
+	free(m->store);
+	free(m->user);
+	free(m);
+}
+
 static void login_done(struct conn *c, int result, void *ctx)
 {
 	struct imap_session *s = ctx;
 	struct imap_cmd *cmd = &s->cmd;
-	struct buf caps = BUF_INIT;
-	int ret;
+	struct mailbox_req *m;
 
 	if (c->closing)
 		return;
@@ -139,23 +179,16 @@ static void login_done(struct conn *c, int result, void *ctx)
 		return;
 	}
 	if (result < 0) {
-		imap_cmd_errno(cmd, result, "[UNAVAILABLE] Authentication "
-			       "service unavailable");
+		conn_log_warn(c, "authentication failed: %s",
+			      strerror(-result));
+		imap_cmd_no(cmd, "[UNAVAILABLE] Authentication service "
+			    "unavailable");
 		return;
 	}
-	ret = store_user_mailbox(conn_store(c), c->user, true, &s->mbox);
-	if (ret < 0) {
-		conn_log_warn(c, "mailbox not opened: %s", strerror(-ret));
-		conn_set_user(c, NULL);
-		imap_cmd_no(cmd, "[UNAVAILABLE] Mailbox not available, "
-			    "try again later");
-		return;
-	}
-	s->state = IMAP_AUTH;
-	conn_log_info(c, "logged in");
-	imap_capabilities(s, &caps);
-	imap_cmd_ok(cmd, "[CAPABILITY %s] Logged in", caps.data);
-	buf_release(&caps);
+	m = xcalloc(1, sizeof(*m));
+	m->store = xstrdup(conn_store(c));
+	m->user = xstrdup(c->user);
+	conn_queue_work(c, mailbox_work, mailbox_done, m);
 }
 
 static bool plaintext_allowed(struct imap_cmd *cmd)

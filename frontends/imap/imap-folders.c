@@ -45,6 +45,7 @@ struct imap_shared_folder {
 	/* inotify watches it, and reported no change since the last sync:
 	 * nothing to look at (the next command need not stat anything). */
 	bool watched, dirty;
+	uint32_t recent_uid;	/* see imap_folders_recent_claim() */
 	size_t cached_count;	/* messages, counted when refs fell to 0 */
 	struct imap_session *idlers;
 	struct imap_shared_folder *prev, *next;
@@ -268,6 +269,11 @@ void imap_folders_put(struct imap_shared_folder **sfp)
 		reg.unused_msgs -= last->cached_count;
 		folder_drop(last);
 	}
+}
+
+uint32_t *imap_folders_recent_claim(struct imap_shared_folder *sf)
+{
+	return &sf->recent_uid;
 }
 
 struct folder *imap_folders_folder(const struct imap_shared_folder *sf)

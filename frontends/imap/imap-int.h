@@ -91,7 +91,7 @@ struct imap_view {
 	uint32_t *uids;
 	uint64_t *modseqs;
 	size_t count, cap;
-	uint32_t recent_from;		/* UIDs >= this are \Recent here */
+	struct imap_seqset recent;	/* UIDs \Recent in this session */
 	uint32_t recent_count;
 	uint32_t uidnext;		/* as last reported */
 	uint64_t highest_modseq;	/* as last reported */
@@ -179,6 +179,9 @@ struct folder *imap_folders_folder(const struct imap_shared_folder *sf);
  * new UIDVALIDITY (for good: the sessions on it must end), or another
  * negative errno. */
 int imap_folders_sync(struct imap_shared_folder *sf, bool force);
+/* \Recent (RFC 3501 2.3.2): UIDs below this have been claimed by a
+ * session of this process, so no other session shows them as recent. */
+uint32_t *imap_folders_recent_claim(struct imap_shared_folder *sf);
 /* Marks the shared folder at dir (if any) as changed: after a change made
  * through another struct folder of this process (APPEND), so the next
  * command sees it without waiting for the watch. */

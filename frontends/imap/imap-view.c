@@ -12,10 +12,11 @@
  * from the folder keeps its sequence number; imap_view_msg() then
  * returns NULL for it.
  *
- * \Recent (RFC 3501 2.3.2): the messages that were in new/ when the
- * folder was selected and those that arrive while it is selected.  Two
- * sessions selecting at once may both see a message as recent; RFC 9051
- * dropped \Recent for such reasons and no client relies on it.
+ * \Recent (RFC 3501 2.3.2): the messages in new/ when the folder is
+ * selected and those that arrive while it is selected, for the first
+ * session of this process that sees them (the shared folder remembers
+ * which UIDs were claimed; EXAMINE shows without claiming).  Sessions of
+ * other processes (Dovecot, another mailtreed) are not coordinated.
  */
 
 #include <errno.h>
@@ -90,7 +91,7 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 	struct imap_view *v = &s->view;
 	struct buf dir = BUF_INIT;
 	struct folder *f;
-	uint32_t first_unseen = 0;
+	uint32_t first_unseen = 0, *claim;
 	size_t i;
 	int ret;
 
@@ -112,25 +113,21 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 	f = imap_folders_folder(v->shared);
 	v->name = xstrdup(name);
 	v->readonly = readonly;
-	v->recent_from = folder_uidnext(f);
+	claim = imap_folders_recent_claim(v->shared);
 	for (i = 0; i < f->count; i++) {
 		const struct message *m = &f->msgs[i];
 
 		view_push(v, m->uid, m->modseq);
-		if (m->in_new) {
+		if (m->in_new && m->uid >= *claim) {
+			imap_seqset_add_range(&v->recent, m->uid, m->uid);
 			v->recent_count++;
-			if (m->uid < v->recent_from)
-				v->recent_from = m->uid;
 		}
 		if (first_unseen == 0 && !(m->flags & MFLAG_SEEN))
 			first_unseen = (uint32_t)i + 1;
 	}
-	/* Messages in new/ are usually the newest; an older one in new/
-	 * (delivered by hand) makes the ones after it recent too. */
-	v->recent_count = 0;
-	for (i = 0; i < v->count; i++)
-		if (v->uids[i] >= v->recent_from)
-			v->recent_count++;
+	/* EXAMINE shows \Recent without taking it (RFC 3501 6.3.2). */
+	if (!readonly && folder_uidnext(f) > *claim)
+		*claim = folder_uidnext(f);
 	v->uidnext = folder_uidnext(f);
 	v->highest_modseq = f->highest_modseq;
 	s->state = IMAP_SELECTED;
@@ -159,7 +156,9 @@ void imap_view_close(struct imap_session *s)
 	free(v->name);
 	free(v->uids);
 	free(v->modseqs);
+	imap_seqset_release(&v->recent);
 	memset(v, 0, sizeof(*v));
+	imap_seqset_init(&v->recent);
 	if (s->state == IMAP_SELECTED)
 		s->state = IMAP_AUTH;
 	s->saved_valid = false;
@@ -168,7 +167,7 @@ void imap_view_close(struct imap_session *s)
 
 bool imap_view_is_recent(const struct imap_session *s, uint32_t uid)
 {
-	return uid >= s->view.recent_from;
+	return imap_seqset_contains(&s->view.recent, uid, UINT32_MAX);
 }
 
 struct message *imap_view_msg(struct imap_session *s, uint32_t seq)
@@ -227,7 +226,7 @@ static void send_expunges(struct imap_session *s, struct folder *f,
 					      v->uids[i]);
 		else	/* each EXPUNGE renumbers the ones after it */
 			buf_printf(out, "* %zu EXPUNGE\r\n", k + 1);
-		if (v->uids[i] >= v->recent_from && v->recent_count > 0)
+		if (imap_view_is_recent(s, v->uids[i]) && v->recent_count > 0)
 			v->recent_count--;
 	}
 	if (qresync && !imap_seqset_is_empty(&vanished)) {
@@ -286,7 +285,7 @@ void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 	struct imap_view *v = &s->view;
 	struct folder *f;
 	size_t old_count, i;
-	uint32_t last;
+	uint32_t last, *claim;
 	int ret;
 
 	if (v->shared == NULL || v->gone)
@@ -308,10 +307,17 @@ void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 	old_count = v->count;
 	last = v->count > 0 ? v->uids[v->count - 1] : 0;
 	i = folder_seq_from_uid(f, last + 1);
+	claim = imap_folders_recent_claim(v->shared);
 	for (; i < f->count; i++) {
-		view_push(v, f->msgs[i].uid, f->msgs[i].modseq);
-		if (f->msgs[i].uid >= v->recent_from)
+		uint32_t uid = f->msgs[i].uid;
+
+		view_push(v, uid, f->msgs[i].modseq);
+		if (uid >= *claim) {
+			imap_seqset_add_range(&v->recent, uid, uid);
 			v->recent_count++;
+			if (!v->readonly)
+				*claim = uid + 1;
+		}
 	}
 	if (v->count != old_count) {
 		buf_printf(out, "* %zu EXISTS\r\n", v->count);

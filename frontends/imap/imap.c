@@ -393,6 +393,7 @@ static void imap_on_connect(struct conn *c)
 	imap_parser_init(&s->parser, &limits);
 	conn_set_max_line(c, c->limits.imap_max_line);
 	imap_seqset_init(&s->saved);
+	imap_seqset_init(&s->view.recent);
 	c->session = s;
 	conn_set_idle_timeout(c, c->limits.imap_idle_timeout);
 	imap_capabilities(s, &caps);

@@ -25,6 +25,10 @@ for i in 1 2 3; do printf 'Subject: m%s\n\nbody %s\n' $i $i | dlv alice; done
 
 ok "two sessions: STORE, APPEND, EXPUNGE, MOVE, COPY, UID MOVE by one seen in IDLE by another within 1 s, and at NOOP by a third" \
     $IC 127.0.0.1 "$PORT" two-sessions
+mt folder create alice Recent >/dev/null
+printf 'Subject: new\n\nfresh\n' | mt deliver -m Recent alice >/dev/null 2>&1
+ok "\\Recent goes to the first session that selects, EXAMINE only shows it" \
+    $IC 127.0.0.1 "$PORT" recent-once Recent
 uids() { mt message list alice "$1" | cut -f1 | tr '\n' ' '; }
 ok "the selected folder deleted, made again or renamed by another session: BYE in IDLE and at NOOP" \
     $IC 127.0.0.1 "$PORT" deleted-folder

@@ -291,11 +291,12 @@ def sc_two_sessions():
     step('UID MOVE from Other into INBOX',
          lambda: b.cmd('UID MOVE 1:* INBOX'),
          r'^\* 4 EXISTS$', [r'^\* 4 EXISTS$'])
-    # The views agree: same UIDs in the same order, same flags.
+    # The views agree: same UIDs in the same order, same flags (but
+    # \Recent, which only one session gets).
     la, _ = a.cmd('UID FETCH 1:* (FLAGS)')
     lc, _ = c.cmd('UID FETCH 1:* (FLAGS)')
-    norm = lambda ls: sorted(l.replace(' \\Recent', '') for l in ls
-                             if 'FETCH' in l)
+    norm = lambda ls: sorted(re.sub(r' ?\\Recent', '', l).replace('( ', '(')
+                             for l in ls if 'FETCH' in l)
     check(norm(la) == norm(lc) and len(norm(la)) == 4,
           'both sessions see the same messages: %r vs %r' % (la, lc))
     for r in (a, b, c):
@@ -344,6 +345,40 @@ def sc_uids():
     lines, _ = r.cmd('UID SEARCH ALL')
     print(v, lines[0].split()[2:])
     r.cmd('LOGOUT')
+
+
+def sc_recent_once():
+    """\\Recent goes to one session: a message delivered (by the caller,
+    into a folder of its own) while one session has the folder selected
+    is recent there only; EXAMINE shows recent without taking it."""
+    folder = sys.argv[4]
+    ex = Raw()
+    ex.login()
+    lines, _ = ex.cmd('EXAMINE "%s"' % folder)
+    check('* 1 RECENT' in lines, 'EXAMINE shows the message in new/ as '
+          'recent: %r' % lines)
+    a = Raw()
+    a.login()
+    lines, _ = a.cmd('SELECT "%s"' % folder)
+    check('* 1 RECENT' in lines, 'the first SELECT takes \\Recent: %r'
+          % lines)
+    lines, _ = a.cmd('FETCH 1 (FLAGS)')
+    check(any('\\Recent' in l for l in lines), 'FETCH FLAGS shows it: %r'
+          % lines)
+    b = Raw()
+    b.login()
+    lines, _ = b.cmd('SELECT "%s"' % folder)
+    check('* 0 RECENT' in lines, 'a second SELECT does not: %r' % lines)
+    lines, _ = b.cmd('FETCH 1 (FLAGS)')
+    check(not any('\\Recent' in l for l in lines),
+          'nor its FETCH FLAGS: %r' % lines)
+    lines, _ = b.cmd('SEARCH RECENT')
+    check(lines[0] == '* SEARCH', 'SEARCH RECENT finds nothing there: %r'
+          % lines)
+    lines, _ = a.cmd('SEARCH RECENT')
+    check(lines[0] == '* SEARCH 1', 'but 1 in the first: %r' % lines)
+    for r in (ex, a, b):
+        r.cmd('LOGOUT')
 
 
 def uidvalidity(lines):
