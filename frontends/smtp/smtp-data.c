@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "deliver.h"
 #include "folder.h"
+#include "save-group.h"
 #include "save.h"
 #include "smtp-int.h"
 #include "util.h"
@@ -88,7 +89,8 @@ void smtp_data_abort(struct smtp_session *s)
 			save_abort(&s->rcpts[i].save);
 }
 
-/* Finishing runs on the thread pool: one fsync per file and directory. */
+/* Finishing runs on the thread pool: an fsync per file, and one per
+ * directory for all the sessions finishing into it at once (save-group.h). */
 static void finish_work(void *arg)
 {
 	struct smtp_session *s = arg;
@@ -98,7 +100,7 @@ static void finish_work(void *arg)
 		struct smtp_rcpt *r = &s->rcpts[i];
 
 		if (r->save != NULL)
-			r->err = save_finish(&r->save, 0, 0, 0, &r->uid);
+			r->err = save_group_finish(&r->save, &r->uid);
 	}
 }
 
