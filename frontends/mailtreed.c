@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "passwd-cache.h"
 #include "save-group.h"
 #include "server.h"
 #include "util.h"
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 		unlink(srv.cfg.pid_file);
 	server_release(&srv);
 	save_group_cleanup();	/* the uidlists kept by LMTP deliveries */
+	passwd_cache_cleanup();
 	uv_loop_close(uv_default_loop());
 	buf_release(&err);
 	return 0;
