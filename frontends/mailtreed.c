@@ -19,7 +19,9 @@
 
 #include "buf.h"
 #include "config.h"
+#include "passwd-cache.h"
 #include "queue/runner.h"
+#include "save-group.h"
 #include "server.h"
 #include "util.h"
 
@@ -164,6 +166,8 @@ int main(int argc, char **argv)
 	if (srv.cfg.pid_file != NULL)
 		unlink(srv.cfg.pid_file);
 	server_release(&srv);
+	save_group_cleanup();	/* the uidlists kept by LMTP deliveries */
+	passwd_cache_cleanup();
 	uv_loop_close(uv_default_loop());
 	buf_release(&err);
 	return 0;

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "conn.h"
+#include "passwd-cache.h"
 #include "passwd.h"
 #include "sasl.h"
 #include "store.h"
@@ -176,13 +177,13 @@ int sasl_verify(const char *store, const char *user, const char *password)
 	if (!passwd_user_name_valid(user, NULL))
 		return 0;
 	store_passwd_path(store, &path);
-	ret = passwd_open(path.data, &db);
+	ret = passwd_cache_open(path.data, &db);
 	buf_release(&path);
 	if (ret < 0)
 		return ret;
 	e = passwd_lookup(db, user);
 	ret = e != NULL && passwd_verify(e, password) == 1;
-	passwd_free(&db);
+	passwd_cache_release(&db);
 	return ret;
 }
 

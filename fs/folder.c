@@ -19,7 +19,10 @@
 
 int folder_create_dirs(const char *dir, bool maildirfolder)
 {
-	static const char *const subdirs[] = { "cur", "new", "tmp" };
+	/* cur/ last: its presence is what says a Maildir exists
+	 * (mailbox_open()), so a concurrent delivery that sees it finds
+	 * tmp/ and new/ too. */
+	static const char *const subdirs[] = { "tmp", "new", "cur" };
 	struct buf p = BUF_INIT;
 	size_t i;
 	int ret;

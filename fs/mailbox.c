@@ -299,6 +299,10 @@ bool mailbox_folder_exists(const struct mailbox *mbox, const char *name)
 	return ok;
 }
 
+/* Threads of one process (mailtreed delivering to a new mailbox from
+ * several sessions) must not share a temporary folder name. */
+static unsigned long tmp_counter;
+
 int mailbox_folder_create(struct mailbox *mbox, const char *name)
 {
 	struct buf dir = BUF_INIT, tmpdir = BUF_INIT;
@@ -325,7 +329,8 @@ int mailbox_folder_create(struct mailbox *mbox, const char *name)
 	}
 	/* Build it under a temporary name and rename it into place, so no
 	 * other process ever sees a folder without its uidlist. */
-	buf_printf(&tmpdir, "%s/..new.%ld.%s", mbox->root, (long)getpid(),
+	buf_printf(&tmpdir, "%s/..new.%ld.%lu.%s", mbox->root, (long)getpid(),
+		   __atomic_add_fetch(&tmp_counter, 1, __ATOMIC_RELAXED),
 		   strrchr(dir.data, '/') + 1);
 	ret = folder_create_dirs(tmpdir.data, true);
 	if (ret == 0)

@@ -17,7 +17,12 @@
 struct save {
 	struct folder *folder;
 	int fd;
-	struct buf tmp_path;
+	struct buf tmp_path;	/* empty once renamed into place */
+	/* Set by save_prepare(): the final name and path. */
+	struct buf name, dest;
+	size_t base_len;	/* of name, without ":2,..." */
+	bool in_cur;
+	uint32_t want_uid;
 	uint64_t size;
 	uint64_t bare_lf;	/* LFs without a CR before them */
 	char last;
@@ -41,6 +46,8 @@ int save_begin(struct folder *f, struct save **save_r)
 	s->folder = f;
 	s->fd = -1;
 	buf_init(&s->tmp_path);
+	buf_init(&s->name);
+	buf_init(&s->dest);
 	for (attempt = 0; attempt < 10; attempt++) {
 		s->start_usec = now_usec();
 		buf_reset(&name);
@@ -59,6 +66,8 @@ int save_begin(struct folder *f, struct save **save_r)
 	if (s->fd < 0) {
 		int ret = -errno;
 		buf_release(&s->tmp_path);
+		buf_release(&s->name);
+		buf_release(&s->dest);
 		free(s);
 		return ret;
 	}
@@ -106,6 +115,8 @@ static void save_free(struct save **sp, bool unlink_tmp)
 	if (unlink_tmp && s->tmp_path.len > 0)
 		unlink(s->tmp_path.data);
 	buf_release(&s->tmp_path);
+	buf_release(&s->name);
+	buf_release(&s->dest);
 	free(s);
 	*sp = NULL;
 }
@@ -126,98 +137,165 @@ int save_finish_uid(struct save **sp, uint32_t flags, uint32_t keywords,
 {
 	struct save *s = *sp;
 	struct folder *f = s->folder;
-	struct buf name = BUF_INIT, dest = BUF_INIT, dir = BUF_INIT;
-	struct timespec ts[2];
-	size_t base_len;
-	uint32_t uid;
 	int ret;
+
+	ret = save_prepare(s, flags, keywords, internal_date);
+	if (ret < 0) {
+		save_abort(sp);
+		return ret;
+	}
+	s->want_uid = want_uid;
+	save_commit(f, sp, 1, &ret, uid_r);
+	return ret;
+}
+
+int save_prepare(struct save *s, uint32_t flags, uint32_t keywords,
+		 time_t internal_date)
+{
+	struct timespec ts[2];
 
 	if (internal_date != 0) {
 		ts[0].tv_sec = ts[1].tv_sec = internal_date;
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-		if (futimens(s->fd, ts) < 0) {
-			ret = -errno;
-			goto fail;
-		}
+		if (futimens(s->fd, ts) < 0)
+			return -errno;
 	}
-	if (fsync(s->fd) < 0) {
-		ret = -errno;
-		goto fail;
-	}
+	if (fsync(s->fd) < 0)
+		return -errno;
 	if (close(s->fd) < 0) {
 		s->fd = -1;
-		ret = -errno;
-		goto fail;
+		return -errno;
 	}
 	s->fd = -1;
 
-	maildir_name_new_base(&name, s->start_usec, s->size,
+	buf_reset(&s->name);
+	maildir_name_new_base(&s->name, s->start_usec, s->size,
 			      s->size + s->bare_lf);
-	base_len = name.len;
+	s->base_len = s->name.len;
 	flags &= MFLAG_ALL;
-	if (flags != 0 || keywords != 0) {
-		maildir_name_info(&name, flags, keywords, NULL);
-		buf_printf(&dir, "%s/cur", f->dir);
-	} else {
-		buf_printf(&dir, "%s/new", f->dir);
-	}
-	buf_printf(&dest, "%s/%s", dir.data, name.data);
+	s->in_cur = flags != 0 || keywords != 0;
+	if (s->in_cur)
+		maildir_name_info(&s->name, flags, keywords, NULL);
+	buf_reset(&s->dest);
+	buf_printf(&s->dest, "%s/%s/%s", s->folder->dir,
+		   s->in_cur ? "cur" : "new", s->name.data);
+	return 0;
+}
 
-	/* The UID is given under the lock, right after the rename, so that
+const char *save_folder_dir(const struct save *s)
+{
+	return s->folder->dir;
+}
+
+/* Renames the saves into place; ret[i] says which made it. */
+static void commit_rename(struct save **saves, size_t n, int *ret)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct save *s = saves[i];
+
+		ret[i] = rename(s->tmp_path.data, s->dest.data) < 0 ? -errno : 0;
+		if (ret[i] == 0)
+			buf_reset(&s->tmp_path);
+	}
+}
+
+/* One fsync per directory that received a message.  A directory that
+ * cannot be synced takes its messages back: not durable, so not a
+ * success, and a retry by the sender must not store them twice. */
+static void commit_sync_dirs(struct folder *f, struct save **saves, size_t n,
+			     int *ret)
+{
+	static const char *const sub[2] = { "new", "cur" };
+	struct buf dir = BUF_INIT;
+	size_t i;
+	int d, err;
+
+	for (d = 0; d < 2; d++) {
+		for (i = 0; i < n; i++)
+			if (ret[i] == 0 && saves[i]->in_cur == (d == 1))
+				break;
+		if (i == n)
+			continue;
+		buf_reset(&dir);
+		buf_printf(&dir, "%s/%s", f->dir, sub[d]);
+		err = fsync_dir(dir.data);
+		if (err == 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (ret[i] == 0 && saves[i]->in_cur == (d == 1)) {
+				unlink(saves[i]->dest.data);
+				ret[i] = err;
+			}
+		}
+	}
+	buf_release(&dir);
+}
+
+/* UIDs for the saves that are in place, in one uidlist write. */
+static int commit_uids(struct folder *f, struct save **saves, size_t n,
+		       const int *ret, uint32_t *uid_r)
+{
+	size_t i;
+	int err;
+
+	err = uidlist_refresh(&f->uidlist);
+	if (err < 0)
+		return err;
+	if (!f->uidlist.exists && f->uidlist.uidvalidity == 0)
+		uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
+	for (i = 0; i < n; i++) {
+		struct save *s = saves[i];
+
+		if (ret[i] < 0)
+			continue;
+		if (s->want_uid == 0) {
+			uid_r[i] = uidlist_add(&f->uidlist, s->name.data,
+					       s->base_len);
+		} else if (uidlist_add_uid(&f->uidlist, s->want_uid,
+					   s->name.data, s->base_len) == 0) {
+			uid_r[i] = s->want_uid;
+		}
+	}
+	return uidlist_write(&f->uidlist, false);
+}
+
+void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
+		 uint32_t *uid_r)
+{
+	uint32_t one_uid, *uids = n == 1 ? &one_uid : xcalloc(n, sizeof(*uids));
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		uids[i] = 0;
+	/* UIDs are given under the lock, right after the renames, so that
 	 * UIDs follow the order in which messages became visible. */
 	ret = folder_lock(f);
-	if (ret < 0)
-		goto fail;
-	if (rename(s->tmp_path.data, dest.data) < 0) {
-		ret = -errno;
+	for (i = 0; i < n; i++)
+		ret_r[i] = ret;
+	if (ret == 0) {
+		commit_rename(saves, n, ret_r);
+		commit_sync_dirs(f, saves, n, ret_r);
+		ret = commit_uids(f, saves, n, ret_r, uids);
 		folder_unlock(f);
-		goto fail;
-	}
-	buf_reset(&s->tmp_path);
-	ret = fsync_dir(dir.data);
-	if (ret < 0) {
-		/* Not durable, so not a success; take the message back so a
-		 * retry by the sender does not store it twice. */
-		unlink(dest.data);
-		folder_unlock(f);
-		goto fail;
-	}
-	ret = uidlist_refresh(&f->uidlist);
-	if (ret >= 0) {
-		if (!f->uidlist.exists && f->uidlist.uidvalidity == 0)
-			uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
-		if (want_uid == 0) {
-			uid = uidlist_add(&f->uidlist, name.data, base_len);
-		} else {
-			uid = want_uid;
-			ret = uidlist_add_uid(&f->uidlist, uid, name.data,
-					      base_len);
+		if (ret < 0) {
+			/* The messages are safely in place; only the UID lines
+			 * could not be written.  The next sync of the folder
+			 * gives them UIDs, so this is still a success for the
+			 * sender. */
+			log_warn("%s: %zu message(s) saved but UIDs not "
+				 "recorded: %s", f->dir, n, strerror(-ret));
+			for (i = 0; i < n; i++)
+				uids[i] = 0;
 		}
-		if (ret >= 0)
-			ret = uidlist_write(&f->uidlist, false);
-		if (ret == 0 && uid_r != NULL)
-			*uid_r = uid;
 	}
-	folder_unlock(f);
-	if (ret < 0) {
-		/* The message is safely in place; only the UID line could
-		 * not be written.  The next sync of the folder gives it one,
-		 * so this is still a success for the sender. */
-		log_warn("%s: message saved but UID not recorded: %s",
-			 f->dir, strerror(-ret));
+	for (i = 0; i < n; i++) {
 		if (uid_r != NULL)
-			*uid_r = 0;
-		ret = 0;
+			uid_r[i] = ret_r[i] == 0 ? uids[i] : 0;
+		save_free(&saves[i], ret_r[i] < 0);
 	}
-	buf_release(&name);
-	buf_release(&dest);
-	buf_release(&dir);
-	save_free(sp, false);
-	return ret;
-fail:
-	buf_release(&name);
-	buf_release(&dest);
-	buf_release(&dir);
-	save_free(sp, true);
-	return ret;
+	if (uids != &one_uid)
+		free(uids);
 }

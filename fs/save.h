@@ -38,6 +38,30 @@ int save_finish(struct save **s, uint32_t flags, uint32_t keywords,
 int save_finish_uid(struct save **s, uint32_t flags, uint32_t keywords,
 		    time_t internal_date, uint32_t want_uid, uint32_t *uid_r);
 void save_abort(struct save **s);
+
+/*
+ * save_finish() in two steps, so that several saves into one folder can
+ * share the lock, the directory fsync and the uidlist write (group commit,
+ * save-group.h):
+ *
+ *   save_prepare()  sets the times, fsync()s and closes the file in tmp/
+ *                   and works out its final name; no lock is taken.  On
+ *                   failure the save is still open: save_abort() it.
+ *   save_commit()   takes the folder lock once, renames each prepared save
+ *                   into place, fsync()s each directory that received one
+ *                   and gives them UIDs in one uidlist write.  It frees
+ *                   every save (setting saves[i] NULL) and stores each
+ *                   one's result in ret_r[i] (0 = durable) and its UID in
+ *                   uid_r[i] (0 when it got none; uid_r may be NULL).  f is
+ *                   any struct folder of the saves' folder directory; a
+ *                   long-lived one reads only what changed in the uidlist.
+ */
+int save_prepare(struct save *s, uint32_t flags, uint32_t keywords,
+		 time_t internal_date);
+void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
+		 uint32_t *uid_r);
+/* The directory of the folder the save goes to. */
+const char *save_folder_dir(const struct save *s);
 /* save_write() in the shape of an fd_sink (util.h), ctx being the save. */
 int save_sink(void *ctx, const void *data, size_t len);
 /* Bytes written so far. */

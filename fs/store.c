@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "mailbox.h"
+#include "passwd-cache.h"
 #include "passwd.h"
 #include "store.h"
 #include "util.h"
@@ -72,12 +73,14 @@ int store_user_exists(const char *root, const char *user)
 	int ret;
 
 	store_passwd_path(root, &p);
-	ret = passwd_open(p.data, &db);
+	/* Shared and parsed again only when the file changed: the LMTP
+	 * server asks this for every recipient. */
+	ret = passwd_cache_open(p.data, &db);
 	buf_release(&p);
 	if (ret < 0)
 		return ret;
 	ret = passwd_lookup(db, user) != NULL;
-	passwd_free(&db);
+	passwd_cache_release(&db);
 	return ret;
 }
 

@@ -37,6 +37,7 @@
 #include "header.h"
 #include "queue.h"
 #include "queue/runner.h"
+#include "save-group.h"
 #include "save.h"
 #include "server.h"
 #include "smtp-int.h"
@@ -293,7 +294,7 @@ static void finish_work(void *arg)
 		struct smtp_rcpt *r = &s->rcpts[i];
 
 		if (r->save != NULL)
-			r->err = save_finish(&r->save, 0, 0, 0, &r->uid);
+			r->err = save_group_finish(&r->save, &r->uid);
 	}
 }
 

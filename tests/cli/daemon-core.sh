@@ -29,6 +29,71 @@ else
 	skip "no IPv6 loopback on this machine"
 fi
 
+# The per-address connection limit.  Loopback is exempt by design (an MTA
+# on the same host opens many LMTP connections), so the test connects
+# from another address of this machine: a connection to one's own
+# address comes from that address.  Without one, root lends lo a
+# documentation address, which mailtreed does not count as loopback.
+addr=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -v '^127\.' | grep '\.' | head -n 1)
+added_addr=
+if [ -z "$addr" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null &&
+   ip addr add 192.0.2.202/32 dev lo 2>/dev/null; then
+	addr=192.0.2.202
+	added_addr=$addr
+fi
+# conns HOST PORT N [SRC]: opens N connections at once (from SRC when
+# given) and prints, per connection, + when it was greeted and - when it
+# was closed without a greeting; keeps them open until all are judged.
+conns() {
+	python3 -c 'import socket, sys
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+src = sys.argv[4] if len(sys.argv) > 4 else None
+out, held = "", []
+for _ in range(n):
+    s = socket.create_connection((host, port), 10, (src, 0) if src else None)
+    held.append(s)
+    try:
+        out += "+" if s.recv(100).startswith(b"220") else "-"
+    except OSError:
+        out += "-"
+print(out)' "$@"
+}
+if [ -n "$addr" ]; then
+	PL=$(free_port)
+	cat >"$T_DIR/perip.conf" <<CONF
+store = $MAILTREE_STORE
+max_connections_per_ip = 2
+[listener outside]
+protocol = lmtp
+address = $addr
+port = $PL
+[listener loopback]
+protocol = lmtp
+address = 127.0.0.1
+port = $PL
+CONF
+	ok "mailtreed starts with max_connections_per_ip = 2 on $addr" \
+	    start_daemon "$T_DIR/perip.conf"
+	is "from $addr: two connections greeted, the third closed at once" \
+	    "$(conns "$addr" "$PL" 3 "$addr" 2>&1)" "++-"
+	ok "the refusal is logged with the address" \
+	    grep -q "peer=$addr refused: too many connections from this address" \
+	    "$T_DIR/daemon.log"
+	# The daemon notices the closes when it reads their EOFs.
+	for _ in $(seq 50); do
+		again=$(conns "$addr" "$PL" 1 "$addr" 2>&1)
+		[ "$again" = "+" ] && break
+		sleep 0.1
+	done
+	is "once those are closed, $addr is served again" "$again" "+"
+	is "loopback is exempt: five at once from 127.0.0.1" \
+	    "$(conns 127.0.0.1 "$PL" 5 2>&1)" "+++++"
+	ok "stops" stop_daemon
+else
+	skip "no non-loopback address to test the per-address limit from"
+fi
+[ -z "$added_addr" ] || ip addr del "$added_addr/32" dev lo 2>/dev/null
+
 if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
 	id mailtreetest >/dev/null 2>&1 ||
 		useradd --system --no-create-home --home-dir /nonexistent \
