@@ -31,6 +31,7 @@ static const struct key global_keys[] = {
 	{ "user", V_STRING, G(user), 0, 0 },
 	{ "pid_file", V_STRING, G(pid_file), 0, 0 },
 	{ "disable_plaintext_auth", V_BOOL, G(disable_plaintext_auth), 0, 0 },
+	{ "trust_loopback", V_BOOL, G(trust_loopback), 0, 0 },
 	{ "shutdown_timeout", V_UINT, G(shutdown_timeout), 1, 3600 },
 	{ "max_line_length", V_SIZE, L(max_line), 512, 65536 },
 	{ "max_message_size", V_SIZE, L(max_message_size), 0,
@@ -49,6 +50,8 @@ static const struct key global_keys[] = {
 	{ "submission_check_sender", V_BOOL, G(submission_check_sender),
 	  0, 0 },
 	{ "smtp_greet_pause", V_UINT, G(smtp_greet_pause_ms), 0, 30000 },
+	{ "smtp_connection_rate_limit", V_UINT, L(smtp_conn_rate), 0, 1000000 },
+	{ "smtp_message_rate_limit", V_UINT, L(smtp_msg_rate), 0, 1000000 },
 	{ "relayhost", V_STRING, G(relayhost), 0, 0 },
 	{ "relay_tls", V_TLS, G(relay_tls), 0, 0 },
 	{ "relay_user", V_STRING, G(relay_user), 0, 0 },
@@ -87,6 +90,7 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->disable_plaintext_auth = true;
+	cfg->trust_loopback = true;
 	cfg->shutdown_timeout = 30;
 	cfg->limits.max_line = 2048;
 	cfg->limits.max_message_size = 64u * 1024 * 1024;

@@ -35,6 +35,9 @@ struct limits {
 	unsigned int max_bad_commands;	/* then disconnect; 0 = never */
 	unsigned int max_recipients;	/* per SMTP/LMTP transaction */
 	unsigned int auth_fail_delay_ms;
+	/* MX, per client address and minute; 0 = no limit. */
+	unsigned int smtp_conn_rate;	/* connections */
+	unsigned int smtp_msg_rate;	/* MAIL commands */
 };
 
 struct listener_config {
@@ -56,6 +59,7 @@ struct config {
 	char *user;		/* run as this user after binding */
 	char *pid_file;
 	bool disable_plaintext_auth;
+	bool trust_loopback;	/* 127.0.0.0/8 and ::1 count as local */
 	unsigned int shutdown_timeout;	/* seconds for SIGTERM to finish */
 	struct limits limits;
 	/* SMTP (MX and submission) and the outbound queue. */

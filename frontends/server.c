@@ -16,6 +16,7 @@
 #include "imap/imap.h"
 #include "pop3/pop3.h"
 #include "queue/runner.h"
+#include "ratelimit.h"
 #include "smtp/smtp.h"
 #include "util.h"
 
@@ -113,7 +114,10 @@ static void peer_name(struct conn *c)
 			memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
 	}
 	p = c->peer;
-	c->peer_local = strncmp(p, "127.", 4) == 0 || strcmp(p, "::1") == 0;
+	/* Unless told otherwise (a proxy on this host passing on remote
+	 * clients), loopback is this host's own software. */
+	c->peer_local = c->srv->cfg.trust_loopback &&
+			(strncmp(p, "127.", 4) == 0 || strcmp(p, "::1") == 0);
 }
 
 static size_t conns_from(const struct server *srv, const char *peer)
@@ -448,6 +452,8 @@ void server_release(struct server *srv)
 	size_t i;
 
 	queue_runner_stop(srv);
+	ratelimit_free(&srv->smtp_rates[0]);
+	ratelimit_free(&srv->smtp_rates[1]);
 	for (i = 0; i < srv->listener_count; i++) {
 		free(srv->listeners[i].name);
 		free(srv->listeners[i].socket_path);

@@ -45,6 +45,7 @@ struct server {
 	size_t conn_count;
 	bool stopping;
 	struct queue_runner *runner;	/* the outbound queue's thread */
+	struct ratelimit *smtp_rates[2];	/* MX: connections, messages */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t stop_timer;
 	char readbuf[65536];	/* one read at a time, copied out at once */

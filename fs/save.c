@@ -299,3 +299,74 @@ void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
 	if (uids != &one_uid)
 		free(uids);
 }
+
+int save_open_read(const struct save *s)
+{
+	int fd = open(s->tmp_path.data, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The fallback of save_link(): the bytes copied into dst. */
+static int save_copy_from(const struct save *src, struct save *dst)
+{
+	int fd = save_open_read(src), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = fd_copy(fd, save_sink, dst);
+	close(fd);
+	return ret;
+}
+
+int save_link(const struct save *src, struct folder *f, struct save **save_r)
+{
+	struct save *s;
+	int ret;
+
+	/* save_begin() reserves a unique name in f's tmp/ with O_EXCL; the
+	 * empty file it made then gives way to the link. */
+	ret = save_begin(f, &s);
+	if (ret < 0)
+		return ret;
+	close(s->fd);
+	s->fd = -1;
+	if (unlink(s->tmp_path.data) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (link(src->tmp_path.data, s->tmp_path.data) < 0) {
+		ret = -errno;
+		if (ret != -EXDEV && ret != -EPERM) {
+			/* The name is not ours any more: leave it be. */
+			buf_reset(&s->tmp_path);
+			goto fail;
+		}
+		s->fd = open(s->tmp_path.data, O_WRONLY | O_CREAT | O_EXCL |
+			     O_CLOEXEC, 0600);
+		if (s->fd < 0) {
+			ret = -errno;
+			goto fail;
+		}
+		ret = save_copy_from(src, s);
+		if (ret < 0)
+			goto fail;
+		*save_r = s;
+		return 0;
+	}
+	/* fsync() in save_finish() needs a descriptor; a read-only one
+	 * will do. */
+	s->fd = open(s->tmp_path.data, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	s->size = src->size;
+	s->bare_lf = src->bare_lf;
+	s->last = src->last;
+	*save_r = s;
+	return 0;
+fail:
+	save_abort(&s);
+	return ret;
+}

@@ -62,6 +62,18 @@ void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
 		 uint32_t *uid_r);
 /* The directory of the folder the save goes to. */
 const char *save_folder_dir(const struct save *s);
+/*
+ * Begins a save into folder f holding the same bytes as src, whose
+ * writing is complete (src stays open and is finished on its own): a hard
+ * link to src's file in tmp/, so that a message for several recipients is
+ * stored once, or a copy when the folders are on different file systems
+ * (EXDEV) or the file system has no hard links (EPERM).  Finish or abort
+ * it like any save; nothing may be written to either afterwards.
+ */
+int save_link(const struct save *src, struct folder *f, struct save **save_r);
+/* Opens the bytes written so far for reading; returns the descriptor,
+ * which stays valid after the save is finished, or a negative errno. */
+int save_open_read(const struct save *s);
 /* save_write() in the shape of an fd_sink (util.h), ctx being the save. */
 int save_sink(void *ctx, const void *data, size_t len);
 /* Bytes written so far. */

@@ -16,8 +16,21 @@
  * Message-ID: and to check that From: is the user's.
  *
  * The saves are finished (fsync of file and directory) on the thread
- * pool; only then does the client get its 250.  Each local recipient
- * gets its own copy (its own Delivered-To), not a hard link.
+ * pool; only then does the client get its 250.  LMTP writes a copy per
+ * recipient, each with its own Delivered-To.  SMTP with several local
+ * recipients stores the message once, in the first recipient's tmp/, and
+ * hard-links it into the others' folders (save_link()), so every copy
+ * has the same bytes: Return-Path and Received, no Delivered-To, which
+ * would show each recipient the others, Bcc ones included (Dovecot's LMTP
+ * does the same).
+ *
+ * SMTP has one reply for all recipients (RFC 5321 3.3), which must not
+ * claim a copy that was not stored.  As Postfix does, a local recipient
+ * whose copy failed while another was stored is deferred, not refused:
+ * the message goes into the outbound queue for that recipient, whose
+ * runner retries the delivery and sends a DSN when it expires, and the
+ * client gets its 250.  When nothing was stored the reply is the error,
+ * and the client retries the whole message without making duplicates.
  */
 
 #include <errno.h>
@@ -25,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -105,21 +119,33 @@ static void data_prepare(struct smtp_session *s)
 
 	if (!s->lmtp)
 		received_field(s, &received);
+	s->shared = !s->lmtp && s->rcpt_count - s->remote_count > 1;
+	s->primary = s->rcpt_count;
 	for (i = 0; i < s->rcpt_count; i++) {
 		struct smtp_rcpt *r = &s->rcpts[i];
 
 		r->err = 0;
+		r->queued = false;
 		if (r->user == NULL)
 			continue;	/* remote: the queue copy */
+		if (s->shared && s->primary < s->rcpt_count)
+			continue;	/* linked to the primary's at the end */
 		ret = save_begin(r->folder, &r->save);
 		if (ret == 0) {
 			buf_reset(&trace);
-			deliver_trace_headers(&trace, s->sender, r->addr,
-					      "\n");
+			if (s->shared)
+				buf_printf(&trace, "Return-Path: <%s>\n",
+					   s->sender);
+			else
+				deliver_trace_headers(&trace, s->sender,
+						      r->addr, "\n");
+			s->trace_len = trace.len;
 			buf_append(&trace, received.data, received.len);
 			ret = save_write(r->save, trace.data, trace.len);
 			if (ret < 0)
 				save_abort(&r->save);
+			else if (s->shared)
+				s->primary = i;
 		}
 		if (ret < 0) {
 			r->err = ret;
@@ -254,6 +280,10 @@ struct finish {
 	struct queue_env env;
 	char *store, *domains, *user;
 	bool check_from;
+	unsigned int retry;	/* queue_retry: a deferral's first wait */
+	int copy_fd;		/* the shared copy, for a deferral; or -1 */
+	char defer_id[QUEUE_ID_LEN + 1];	/* MX: the deferral's entry */
+	int defer_err;
 };
 
 /* Submission: every From: address must be the user's. */
@@ -277,6 +307,119 @@ static bool from_allowed(struct finish *f)
 	return ok;
 }
 
+/* SMTP with several local recipients: the others' copies are links to
+ * the primary's file, made now that it is written whole. */
+static void link_copies(struct finish *f)
+{
+	struct smtp_session *s = f->s;
+	struct smtp_rcpt *p = NULL;
+	size_t i;
+	int ret;
+
+	if (s->primary < s->rcpt_count)
+		p = &s->rcpts[s->primary];
+	if (p != NULL && p->save != NULL) {
+		ret = save_open_read(p->save);
+		f->copy_fd = ret < 0 ? -1 : ret;
+	}
+	for (i = 0; i < s->rcpt_count; i++) {
+		struct smtp_rcpt *r = &s->rcpts[i];
+
+		if (r->user == NULL || r->save != NULL || r->err != 0)
+			continue;
+		if (p == NULL || p->save == NULL)
+			r->err = p != NULL && p->err != 0 ? p->err : -EIO;
+		else
+			r->err = save_link(p->save, r->folder, &r->save);
+	}
+}
+
+static void rcpt_diag(struct queue_env *env, int err)
+{
+	struct queue_rcpt *q = &env->rcpts[env->rcpt_count - 1];
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "451 4.3.0 local delivery failed: %s", strerror(-err));
+	q->diag = buf_detach(&b);
+}
+
+/* Submission: local recipients whose copy failed go into the queue
+ * entry of the remote ones, whose runner delivers them locally. */
+static void defer_to_entry(struct finish *f)
+{
+	struct smtp_session *s = f->s;
+	size_t i;
+
+	for (i = 0; i < s->rcpt_count; i++) {
+		struct smtp_rcpt *r = &s->rcpts[i];
+
+		if (r->user == NULL || r->err == 0)
+			continue;
+		queue_env_add_rcpt(&f->env, r->addr, r->orcpt, r->notify);
+		rcpt_diag(&f->env, r->err);
+		r->queued = true;
+	}
+}
+
+static int queue_sink(void *ctx, const void *data, size_t len)
+{
+	return queue_save_write(ctx, data, len);
+}
+
+/* MX: when one copy was stored and others failed, the failed recipients
+ * get the message through the outbound queue: the shared copy without
+ * its Return-Path (the runner writes that with Delivered-To). */
+static void defer_to_new_entry(struct finish *f)
+{
+	struct smtp_session *s = f->s;
+	struct queue_env env;
+	struct queue_save *qs = NULL;
+	size_t i, stored = 0, failed = 0;
+	int ret;
+
+	for (i = 0; i < s->rcpt_count; i++)
+		if (s->rcpts[i].user != NULL) {
+			if (s->rcpts[i].err == 0)
+				stored++;
+			else
+				failed++;
+		}
+	if (stored == 0 || failed == 0 || s->too_big)
+		return;
+	ret = f->copy_fd < 0 ? -EIO : 0;
+	queue_env_init(&env);
+	env.sender = xstrdup(s->sender);
+	env.envid = s->envid != NULL ? xstrdup(s->envid) : NULL;
+	env.ret_hdrs = s->ret_hdrs;
+	env.attempts = 1;
+	env.next_attempt = time(NULL) + f->retry;
+	for (i = 0; i < s->rcpt_count; i++) {
+		struct smtp_rcpt *r = &s->rcpts[i];
+
+		if (r->user != NULL && r->err != 0) {
+			queue_env_add_rcpt(&env, r->addr, r->orcpt, r->notify);
+			rcpt_diag(&env, r->err);
+		}
+	}
+	if (ret == 0 && lseek(f->copy_fd, (off_t)s->trace_len, SEEK_SET) < 0)
+		ret = -errno;
+	if (ret == 0)
+		ret = queue_save_begin(f->store, &qs);
+	if (ret == 0)
+		ret = fd_copy(f->copy_fd, queue_sink, qs);
+	if (ret == 0)
+		ret = queue_save_finish(&qs, &env);
+	queue_save_abort(&qs);
+	f->defer_err = ret;
+	if (ret == 0) {
+		memcpy(f->defer_id, env.id, sizeof(f->defer_id));
+		for (i = 0; i < s->rcpt_count; i++)
+			if (s->rcpts[i].user != NULL && s->rcpts[i].err != 0)
+				s->rcpts[i].queued = true;
+	}
+	queue_env_release(&env);
+}
+
 static void finish_work(void *arg)
 {
 	struct finish *f = arg;
@@ -288,14 +431,22 @@ static void finish_work(void *arg)
 		smtp_data_abort(s);
 		return;
 	}
-	if (s->qsave != NULL)
-		s->qerr = queue_save_finish(&s->qsave, &f->env);
+	if (s->shared)
+		link_copies(f);
 	for (i = 0; i < s->rcpt_count; i++) {
 		struct smtp_rcpt *r = &s->rcpts[i];
 
 		if (r->save != NULL)
 			r->err = save_group_finish(&r->save, &r->uid);
 	}
+	if (s->qsave != NULL) {
+		defer_to_entry(f);
+		s->qerr = queue_save_finish(&s->qsave, &f->env);
+	} else if (!s->lmtp) {
+		defer_to_new_entry(f);
+	}
+	if (f->copy_fd >= 0)
+		close(f->copy_fd);
 }
 
 /* LMTP: one reply per recipient, in order (RFC 2033 4.2). */
@@ -320,10 +471,9 @@ static void reply_lmtp(struct smtp_session *s)
 	}
 }
 
-/* SMTP: one reply for the message.  It is 250 as soon as one copy is
- * durable, since a 4xx would make the client send the stored ones again;
- * recipients that failed are logged (see the README on partial
- * failures). */
+/* SMTP: one reply for the message.  250 when every recipient has its
+ * copy, stored or queued (a failed local copy is deferred through the
+ * queue when another was stored); the error when none has. */
 static void reply_smtp(struct smtp_session *s, const struct finish *f)
 {
 	size_t i, ok = 0;
@@ -337,10 +487,18 @@ static void reply_smtp(struct smtp_session *s, const struct finish *f)
 	}
 	for (i = 0; i < s->rcpt_count; i++) {
 		struct smtp_rcpt *r = &s->rcpts[i];
+		/* Deferred into the submission's entry or one of its own. */
+		const char *qid = s->remote_count > 0 ? f->env.id : f->defer_id;
+		int qerr = s->remote_count > 0 ? s->qerr : f->defer_err;
 
 		if (r->user == NULL)
 			r->err = s->qerr;
-		if (r->err == 0) {
+		if (r->user != NULL && r->queued && qerr == 0) {
+			ok++;
+			conn_log_warn(s->c, "rcpt=%s from=<%s> not saved: %s; "
+				      "deferred, queued id=%s", r->addr,
+				      s->sender, strerror(-r->err), qid);
+		} else if (r->err == 0) {
 			ok++;
 			if (r->user != NULL)
 				conn_log_info(s->c, "rcpt=%s from=<%s> saved "
@@ -363,14 +521,25 @@ static void reply_smtp(struct smtp_session *s, const struct finish *f)
 		smtp_reply_errno(s, first_err, NULL);
 		return;
 	}
+	if (ok < s->rcpt_count) {
+		/* Some copies are stored, others neither stored nor queued
+		 * (the queue failed too): the one reply may not claim them,
+		 * so the client must try again, and the stored recipients
+		 * may get the message twice. */
+		conn_log_warn(s->c, "from=<%s> %zu of %zu recipients neither "
+			      "stored nor queued; refused, stored copies may "
+			      "be duplicated", s->sender, s->rcpt_count - ok,
+			      s->rcpt_count);
+		smtp_reply_errno(s, first_err, NULL);
+		return;
+	}
 	if (s->remote_count > 0 && s->qerr == 0)
 		conn_printf(s->c, "250 2.0.0 OK queued as %s\r\n", f->env.id);
+	else if (f->defer_id[0] != '\0')
+		conn_printf(s->c, "250 2.0.0 OK, some deferred as %s\r\n",
+			    f->defer_id);
 	else
 		conn_puts(s->c, "250 2.0.0 OK\r\n");
-	if (first_err != 0)
-		conn_log_warn(s->c, "from=<%s> accepted with %zu of %zu "
-			      "recipients failed", s->sender,
-			      s->rcpt_count - ok, s->rcpt_count);
 }
 
 static void finish_done(struct conn *c, void *arg)
@@ -382,7 +551,8 @@ static void finish_done(struct conn *c, void *arg)
 		reply_lmtp(s);
 	else
 		reply_smtp(s, f);
-	if (s->remote_count > 0 && s->qerr == 0 && s->header_err == 0)
+	if ((s->remote_count > 0 && s->qerr == 0 && s->header_err == 0) ||
+	    f->defer_id[0] != '\0')
 		queue_runner_kick(c->srv);
 	queue_env_release(&f->env);
 	free(f->store);
@@ -416,6 +586,8 @@ static void data_end(struct smtp_session *s)
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->s = s;
+	f->copy_fd = -1;
+	f->retry = s->c->srv->cfg.queue_retry;
 	queue_env_init(&f->env);
 	if (s->qsave != NULL) {
 		f->env.sender = xstrdup(s->sender);

@@ -75,6 +75,12 @@ int smtp_check_mail(struct smtp_session *s, const char *args)
 		conn_puts(s->c, "530 5.7.0 Authentication required\r\n");
 		return -1;
 	}
+	if (smtp_rate_exceeded(s, SMTP_RATE_MSG)) {
+		/* Postfix's smtpd_client_message_rate_limit reply. */
+		conn_puts(s->c, "450 4.7.1 Too much mail from your address, "
+			  "try again later\r\n");
+		return -1;
+	}
 	for (size_t i = 0; i < p.param_count; i++) {
 		const char *k = p.params[i].key;
 

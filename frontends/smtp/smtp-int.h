@@ -43,6 +43,7 @@ struct smtp_rcpt {
 	char *orcpt;		/* DSN ORCPT, or NULL */
 	unsigned int notify;	/* DSN NOTIFY, QUEUE_NOTIFY_* bits */
 	int err;		/* first error of this recipient, or 0 */
+	bool queued;		/* not stored: in the queue for a retry */
 	uint32_t uid;
 };
 
@@ -74,6 +75,11 @@ struct smtp_session {
 	size_t remote_count;	/* recipients for the outbound queue */
 	struct queue_save *qsave;
 	int qerr;
+	/* SMTP with several local recipients: one file, stored by the
+	 * primary recipient's save, hard-linked for the others. */
+	bool shared;
+	size_t primary;		/* index in rcpts; rcpt_count if none */
+	size_t trace_len;	/* the primary's Return-Path field */
 	/* DATA and BDAT */
 	enum smtp_data_state dstate;
 	struct buf chunk;	/* unstuffed bytes not yet written */
@@ -93,6 +99,11 @@ void smtp_reply_errno(struct smtp_session *s, int err, const char *addr);
 void smtp_transaction_reset(struct smtp_session *s);
 /* Counts a bad command; says goodbye when there were too many. */
 void smtp_bad_command(struct smtp_session *s);
+/* Counts a connection or a message (MAIL) of the MX client's address;
+ * true, after logging, when that is over the configured limit per
+ * minute.  Loopback (if trusted) and the other protocols are exempt. */
+enum { SMTP_RATE_CONN, SMTP_RATE_MSG };
+bool smtp_rate_exceeded(struct smtp_session *s, int which);
 /* The host name in greetings, trace fields and Message-IDs. */
 const char *smtp_hostname(const struct smtp_session *s);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aliases.h"
@@ -26,6 +27,7 @@
 #include "smtp.h"
 #include "store.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "util.h"
 
 /* Which protocols have a command: bits of 1 << enum smtp_kind. */
@@ -550,11 +552,38 @@ static void lmtp_on_connect(struct conn *c)
 	greet(session_new(c, SMTP_KIND_LMTP));
 }
 
+bool smtp_rate_exceeded(struct smtp_session *s, int which)
+{
+	struct conn *c = s->c;
+	struct server *srv = c->srv;
+	unsigned int limit = which == SMTP_RATE_CONN ?
+			     c->limits.smtp_conn_rate : c->limits.smtp_msg_rate;
+	unsigned int n;
+
+	if (s->kind != SMTP_KIND_MX || limit == 0 || c->peer_local)
+		return false;
+	if (srv->smtp_rates[which] == NULL)
+		srv->smtp_rates[which] = ratelimit_new();
+	n = ratelimit_hit(srv->smtp_rates[which], c->peer, time(NULL));
+	if (n <= limit)
+		return false;
+	conn_log_info(c, "refused: %u %s from this address in a minute, "
+		      "limit %u", n, which == SMTP_RATE_CONN ? "connections" :
+		      "messages", limit);
+	return true;
+}
+
 static void mx_on_connect(struct conn *c)
 {
 	struct smtp_session *s = session_new(c, SMTP_KIND_MX);
 	unsigned int pause = c->srv->cfg.smtp_greet_pause_ms;
 
+	if (smtp_rate_exceeded(s, SMTP_RATE_CONN)) {
+		/* RFC 5321 3.1: a 421 greeting, then the server closes. */
+		smtp_goodbye(s, "421 4.7.0 Too many connections from your "
+			     "address, try again later\r\n");
+		return;
+	}
 	if (pause > 0 && !c->tls_on && !c->peer_local)
 		conn_delay(c, pause, greet_pause_done, s);
 	else if (pause > 0 && !c->tls_on && c->peer_local)

@@ -30,18 +30,28 @@ ok "smtplib delivers to two local users of two domains" \
 is "alice has it" "$(msgcount alice)" 1
 is "bob has it" "$(msgcount bob)" 1
 m=$(lastmsg alice)
-is "trace fields first: Return-Path, Delivered-To, Received" \
-    "$(printf '%s\n' "$m" | head -3 | cut -c1-60)" \
-    "$(printf 'Return-Path: <sender@example.net>\nDelivered-To: alice@a.example\nReceived: from client.example (127.0.0.1 [127.0.0.1])')"
+# Several local recipients share one file: no Delivered-To, which would
+# show each of them the others.
+is "trace fields first: Return-Path, Received; no Delivered-To for two recipients" \
+    "$(printf '%s\n' "$m" | head -2 | cut -c1-60)" \
+    "$(printf 'Return-Path: <sender@example.net>\nReceived: from client.example (127.0.0.1 [127.0.0.1])')"
 ok "Received names the host, ESMTP and the session id" \
-    sh -c "printf '%s\n' \"\$1\" | sed -n 4p | grep -q '^	by mx.a.example (mailtreed) with ESMTP id [a-v0-9]*;\$'" _ "$m"
+    sh -c "printf '%s\n' \"\$1\" | sed -n 3p | grep -q '^	by mx.a.example (mailtreed) with ESMTP id [a-v0-9]*;\$'" _ "$m"
 ok "and the date on its own line" \
-    sh -c "printf '%s\n' \"\$1\" | sed -n 5p | grep -Eq '^	[A-Z][a-z]{2}, [0-9]+ [A-Z][a-z]{2} 20[0-9]{2} [0-9:]{8} \+0000\$'" _ "$m"
-is "the message follows byte for byte" "$(printf '%s\n' "$m" | tail -n +6)" \
+    sh -c "printf '%s\n' \"\$1\" | sed -n 4p | grep -Eq '^	[A-Z][a-z]{2}, [0-9]+ [A-Z][a-z]{2} 20[0-9]{2} [0-9:]{8} \+0000\$'" _ "$m"
+is "the message follows byte for byte" "$(printf '%s\n' "$m" | tail -n +5)" \
     "$(printf 'From: sender@example.net\nTo: alice@a.example\nSubject: first\nMessage-ID: <first@test>\n\nHello.')"
+fa=$(ls "$MAILTREE_STORE"/mail/alice/new/* "$MAILTREE_STORE"/mail/alice/cur/* 2>/dev/null | head -n 1)
+fb=$(ls "$MAILTREE_STORE"/mail/bob/new/* "$MAILTREE_STORE"/mail/bob/cur/* 2>/dev/null | head -n 1)
+is "alice's and bob's copies are one file, hard-linked (inode, link count)" \
+    "$(stat -c '%i %h' "$fa")" "$(stat -c '%i 2' "$fb")"
+is "bob's copy has the same bytes" "$(lastmsg bob | od -c)" "$(printf '%s\n' "$m" | od -c)"
 ok "STARTTLS with smtplib, then a delivery" \
     sm send sender@example.net alice@a.example overtls starttls
 ok "Received says ESMTPS over TLS" sh -c "mt message cat alice INBOX 2 | grep -q 'with ESMTPS id'"
+is "one recipient: Return-Path, Delivered-To, then Received ... for <alice@a.example>" \
+    "$(mt message cat alice INBOX 2 | sed -n '1,3p;5p' | cut -c1-30)" \
+    "$(printf 'Return-Path: <sender@example.n\nDelivered-To: alice@a.example\nReceived: from client.example \n\tfor <alice@a.example>;')"
 ok "STARTTLS resets the session; not offered twice" sm starttls_raw
 ok "pipelined MAIL, RCPTs and DATA: replies in order (250, 550 5.1.1, 554 5.7.1, 354, 250)" \
     sm pipeline alice@a.example
