@@ -98,6 +98,16 @@ static bool is_listed(char **names, size_t count, const char *name)
 	return false;
 }
 
+static bool is_listed_inbox(char **names, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strcasecmp(names[i], "INBOX") == 0)
+			return true;
+	return false;
+}
+
 /* Does any of names live below name? */
 static bool has_child(char **names, size_t count, const char *name)
 {
@@ -135,9 +145,11 @@ static void reply_one(struct list_ctx *l, const char *name, bool exists,
 		      bool child_subscribed)
 {
 	struct imap_session *s = l->cmd->s;
-	bool subscribed = mailbox_is_subscribed(s->mbox, name) ||
+	/* From the subscriptions read once for the command, not the
+	 * file once per name. */
+	bool subscribed = is_listed(l->subs, l->sub_count, name) ||
 			  (strcmp(name, "INBOX") == 0 &&
-			   is_listed(l->subs, l->sub_count, "INBOX"));
+			   is_listed_inbox(l->subs, l->sub_count));
 	bool children = has_child(l->folders, l->folder_count, name);
 	const char *special = special_attr(name);
 	size_t start;
