@@ -49,7 +49,7 @@ static void copy_common(struct imap_cmd *cmd, bool move)
 	}
 	ret = mailbox_folder_dir(s->mbox, name.data, &dir);
 	if (ret == 0)
-		ret = imap_folders_get(dir.data, &dsf);
+		ret = imap_folders_get(dir.data, false, &dsf);
 	if (ret < 0) {
 		imap_cmd_errno(cmd, ret, NULL);
 		goto out;

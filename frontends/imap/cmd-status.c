@@ -69,7 +69,7 @@ int imap_status_write(struct imap_session *s, const char *name,
 		return -ENOENT;
 	ret = mailbox_folder_dir(s->mbox, name, &dir);
 	if (ret == 0)
-		ret = imap_folders_get(dir.data, &sf);
+		ret = imap_folders_get(dir.data, false, &sf);
 	buf_release(&dir);
 	if (ret < 0)
 		return ret;

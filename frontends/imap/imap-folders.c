@@ -184,7 +184,8 @@ static void registry_remove(struct imap_shared_folder *sf)
 	list_unlink(sf);
 }
 
-int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
+int imap_folders_get(const char *dir, bool force,
+		     struct imap_shared_folder **sf_r)
 {
 	struct imap_shared_folder *sf;
 	int ret;
@@ -194,7 +195,7 @@ int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r)
 			if (sf->refs == 0)
 				reg.unused_msgs -= sf->cached_count;
 			sf->refs++;
-			ret = imap_folders_sync(sf, true);
+			ret = imap_folders_sync(sf, force);
 			if (ret < 0) {
 				imap_folders_put(&sf);
 				if (ret == -ESTALE)

@@ -167,8 +167,10 @@ const struct imap_command *imap_command_find(const char *name);
 /* ---- imap-folders.c: folders shared by sessions, change watch ---- */
 /* Starts the change watch (once per process) on the connection's loop. */
 void imap_folders_start(struct conn *c);
-/* Opens (or shares) the folder at dir. */
-int imap_folders_get(const char *dir, struct imap_shared_folder **sf_r);
+/* Opens (or shares) the folder at dir, synced as imap_folders_sync()
+ * says for `force`. */
+int imap_folders_get(const char *dir, bool force,
+		     struct imap_shared_folder **sf_r);
 void imap_folders_put(struct imap_shared_folder **sf);
 struct folder *imap_folders_folder(const struct imap_shared_folder *sf);
 /* Syncs with the disk.  Unless forced, a folder that inotify watches is

@@ -104,7 +104,7 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 	}
 	ret = mailbox_folder_dir(s->mbox, name, &dir);
 	if (ret == 0)
-		ret = imap_folders_get(dir.data, &v->shared);
+		ret = imap_folders_get(dir.data, true, &v->shared);
 	buf_release(&dir);
 	if (ret < 0) {
 		imap_cmd_errno(cmd, ret, NULL);
