@@ -43,6 +43,8 @@ struct folder;
 struct message;
 struct mailbox;
 struct notify;
+struct vsnap;
+struct openino;
 
 /* Entries of a folder (UID 0) or of a message (UID > 0). */
 enum {
@@ -114,6 +116,8 @@ struct vdir {
 	uint32_t uidvalidity;
 	struct vmsg *extra;	/* sorted by UID */
 	size_t n_extra, cap_extra;
+	struct vsnap *snap;	/* what the kernel has seen (changes.c) */
+	size_t n_snap, cap_snap;
 	struct pending *pend;	/* VDIR_PENDING */
 };
 
@@ -153,6 +157,9 @@ struct view {
 	uint64_t mtick;
 	uint32_t pend[VIEW_PENDING_MAX];	/* live VDIR_PENDING ids */
 	size_t n_pend;
+	/* Open files per inode (prefill.c). */
+	struct openino *opens;
+	size_t n_opens, cap_opens;
 	double timeout;		/* entry and attribute timeout, seconds */
 	time_t mount_time;
 };
@@ -170,6 +177,11 @@ struct node {
 	unsigned int entry;
 	struct message *m;	/* the message when uid > 0 */
 };
+
+/* Entry and attribute timeout of what never changes for a message's UID
+ * (its directory, message.eml, header and header properties, MIME
+ * files): the kernel is told when the message goes (changes.c). */
+#define VIEW_TIMEOUT_IMMUTABLE 86400.0
 
 /* tree.c */
 int tree_init(struct view *v);
@@ -200,6 +212,8 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n_r);
 int tree_lookup(struct view *v, const struct node *parent, const char *name,
 		struct node *child_r);
 int tree_attr(struct view *v, const struct node *n, struct stat *st);
+/* How long the kernel may keep the node's entry and attributes. */
+double tree_timeout(const struct view *v, const struct node *n);
 struct vmsg *tree_vmsg(struct vdir *d, uint32_t uid, bool create);
 /* Whether entry e of message m exists (not hidden by rm, shown). */
 bool tree_msg_entry_exists(struct view *v, struct vdir *d,
@@ -273,6 +287,19 @@ int pending_rmdir(struct view *v, struct vdir *d);
 /* Drops pending directories no longer in use (watcher thread). */
 void pending_expire(struct view *v);
 void pending_release_dir(struct vdir *d);
+
+/* changes.c: after a folder_sync(), queues the invalidations of what
+ * changed since the kernel last saw the folder. */
+void changes_publish(struct view *v, struct vdir *d);
+void changes_release(struct vdir *d);
+
+/* prefill.c: pushing a small file's bytes into the kernel at open.
+ * prefill_opened() counts an open file of ino and returns whether it is
+ * the only one, when prefill_store() is safe (see prefill.c). */
+bool prefill_opened(struct view *v, fuse_ino_t ino);
+void prefill_closed(struct view *v, fuse_ino_t ino);
+void prefill_store(struct view *v, fuse_ino_t ino, const struct ofile *o);
+void prefill_release(struct view *v);
 
 /* Queues a kernel invalidation (sent by the notify thread). */
 void view_inval(struct view *v, fuse_ino_t ino, const char *name);

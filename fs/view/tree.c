@@ -137,6 +137,7 @@ void tree_release(struct view *v)
 
 		close_folder(v, d);
 		pending_release_dir(d);
+		changes_release(d);
 		free(d->name);
 		free(d->key);
 		free(d->extra);
@@ -145,6 +146,7 @@ void tree_release(struct view *v)
 	free(v->dirs);
 	strmap_release(&v->dir_map);
 	msgparts_cache_release(v);
+	prefill_release(v);
 	for (i = 0; i < v->n_users; i++) {
 		free(v->users[i].name);
 		mailbox_free(&v->users[i].mbox);
@@ -205,6 +207,7 @@ int tree_folder(struct view *v, struct vdir *d, bool force,
 		d->uidvalidity = folder_uidvalidity(d->f);
 		d->synced = now_mono();
 		notify_add(v->notify, d->f->dir, (void *)(uintptr_t)d->id);
+		changes_publish(v, d);
 	} else if (force || stale(d->synced)) {
 		ret = folder_sync(d->f);
 		d->synced = now_mono();
@@ -214,6 +217,7 @@ int tree_folder(struct view *v, struct vdir *d, bool force,
 			tree_drop_dir(v, d);
 			return ret < 0 ? ret : -ESTALE;
 		}
+		changes_publish(v, d);
 	}
 	*f_r = d->f;
 	return 0;
@@ -557,6 +561,17 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 	st->st_blocks = (st->st_size + 511) / 512;
 	st->st_atime = st->st_mtime = st->st_ctime = t;
 	return 0;
+}
+
+double tree_timeout(const struct view *v, const struct node *n)
+{
+	unsigned int e = n->entry;
+
+	if (n->d->kind != VDIR_FOLDER || n->uid == 0 || e == VE_FLAGS_DIR ||
+	    (e >= VE_SYSFLAG && e < VE_ATTACH) || e == VE_PROP + VP_FLAGS ||
+	    e == VE_PROP + VP_MODSEQ)
+		return v->timeout;
+	return VIEW_TIMEOUT_IMMUTABLE;
 }
 
 void view_inval(struct view *v, fuse_ino_t ino, const char *name)
