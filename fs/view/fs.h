@@ -74,6 +74,8 @@ enum {
 #define VIEW_PARTS_MAX 990
 /* Parsed messages kept (msgparts.c). */
 #define VIEW_MCACHE 32
+/* Directory listings kept for readdir (tree-list.c). */
+#define VIEW_LISTINGS 4
 /* New message directories alive at once (pending.c). */
 #define VIEW_PENDING_MAX 256
 
@@ -121,6 +123,13 @@ struct vdir {
 	struct pending *pend;	/* VDIR_PENDING */
 };
 
+struct listing;
+struct vlisting {
+	fuse_ino_t ino;		/* 0: free */
+	uint64_t used;		/* LRU tick */
+	struct listing *l;
+};
+
 struct vuser {
 	char *name;
 	struct mailbox *mbox;
@@ -130,6 +139,7 @@ struct vuser {
 	char **folders;		/* mailbox_list(), refreshed each second */
 	size_t n_folders;
 	struct timespec listed;
+	struct timespec changed;	/* when the folder list last changed */
 };
 
 struct view {
@@ -157,6 +167,8 @@ struct view {
 	uint64_t mtick;
 	uint32_t pend[VIEW_PENDING_MAX];	/* live VDIR_PENDING ids */
 	size_t n_pend;
+	struct vlisting listings[VIEW_LISTINGS];
+	uint64_t ltick;
 	/* Open files per inode (prefill.c). */
 	struct openino *opens;
 	size_t n_opens, cap_opens;
@@ -196,6 +208,11 @@ int tree_folder(struct view *v, struct vdir *d, bool force,
 		struct folder **f_r);
 /* Refreshes the user's folder list if it is older than a second. */
 void tree_user_folders(struct view *v, struct vuser *u, bool force);
+/* The watcher re-reads the folder lists of the users shown so far this
+ * often, so folders made or deleted elsewhere show in the cached
+ * listings in time. */
+#define VIEW_FOLDERS_POLL_MS 500
+void tree_watch_folders(struct view *v);
 /* Whether `name` is a folder or the parent of folders of the user:
  * 2 a folder, 1 only a parent, 0 neither. */
 int tree_folder_exists(struct vuser *u, const char *name);
@@ -235,6 +252,11 @@ struct listing {
 };
 /* tree-list.c */
 int tree_list(struct view *v, const struct node *n, struct listing *l);
+/* The listing of node n for a readdir at off (see tree-list.c); valid
+ * until the lock is released. */
+int tree_list_at(struct view *v, const struct node *n, off_t off,
+		 struct listing **l_r);
+void tree_list_release(struct view *v);
 void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
 		   mode_t type);
 

@@ -99,6 +99,7 @@ static void *watch_main(void *arg)
 			if (d != NULL)
 				resync(v, d);
 		}
+		tree_watch_folders(v);
 		pending_expire(v);
 		list = v->inval;
 		n = v->n_inval;
