@@ -43,6 +43,8 @@ struct folder;
 struct message;
 struct mailbox;
 struct notify;
+struct vsnap;
+struct openino;
 
 /* Entries of a folder (UID 0) or of a message (UID > 0). */
 enum {
@@ -72,6 +74,8 @@ enum {
 #define VIEW_PARTS_MAX 990
 /* Parsed messages kept (msgparts.c). */
 #define VIEW_MCACHE 32
+/* Directory listings kept for readdir (tree-list.c). */
+#define VIEW_LISTINGS 4
 /* New message directories alive at once (pending.c). */
 #define VIEW_PENDING_MAX 256
 
@@ -114,7 +118,16 @@ struct vdir {
 	uint32_t uidvalidity;
 	struct vmsg *extra;	/* sorted by UID */
 	size_t n_extra, cap_extra;
+	struct vsnap *snap;	/* what the kernel has seen (changes.c) */
+	size_t n_snap, cap_snap;
 	struct pending *pend;	/* VDIR_PENDING */
+};
+
+struct listing;
+struct vlisting {
+	fuse_ino_t ino;		/* 0: free */
+	uint64_t used;		/* LRU tick */
+	struct listing *l;
 };
 
 struct vuser {
@@ -126,6 +139,7 @@ struct vuser {
 	char **folders;		/* mailbox_list(), refreshed each second */
 	size_t n_folders;
 	struct timespec listed;
+	struct timespec changed;	/* when the folder list last changed */
 };
 
 struct view {
@@ -153,6 +167,11 @@ struct view {
 	uint64_t mtick;
 	uint32_t pend[VIEW_PENDING_MAX];	/* live VDIR_PENDING ids */
 	size_t n_pend;
+	struct vlisting listings[VIEW_LISTINGS];
+	uint64_t ltick;
+	/* Open files per inode (prefill.c). */
+	struct openino *opens;
+	size_t n_opens, cap_opens;
 	double timeout;		/* entry and attribute timeout, seconds */
 	time_t mount_time;
 };
@@ -171,6 +190,11 @@ struct node {
 	struct message *m;	/* the message when uid > 0 */
 };
 
+/* Entry and attribute timeout of what never changes for a message's UID
+ * (its directory, message.eml, header and header properties, MIME
+ * files): the kernel is told when the message goes (changes.c). */
+#define VIEW_TIMEOUT_IMMUTABLE 86400.0
+
 /* tree.c */
 int tree_init(struct view *v);
 void tree_release(struct view *v);
@@ -184,6 +208,11 @@ int tree_folder(struct view *v, struct vdir *d, bool force,
 		struct folder **f_r);
 /* Refreshes the user's folder list if it is older than a second. */
 void tree_user_folders(struct view *v, struct vuser *u, bool force);
+/* The watcher re-reads the folder lists of the users shown so far this
+ * often, so folders made or deleted elsewhere show in the cached
+ * listings in time. */
+#define VIEW_FOLDERS_POLL_MS 500
+void tree_watch_folders(struct view *v);
 /* Whether `name` is a folder or the parent of folders of the user:
  * 2 a folder, 1 only a parent, 0 neither. */
 int tree_folder_exists(struct vuser *u, const char *name);
@@ -200,6 +229,8 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n_r);
 int tree_lookup(struct view *v, const struct node *parent, const char *name,
 		struct node *child_r);
 int tree_attr(struct view *v, const struct node *n, struct stat *st);
+/* How long the kernel may keep the node's entry and attributes. */
+double tree_timeout(const struct view *v, const struct node *n);
 struct vmsg *tree_vmsg(struct vdir *d, uint32_t uid, bool create);
 /* Whether entry e of message m exists (not hidden by rm, shown). */
 bool tree_msg_entry_exists(struct view *v, struct vdir *d,
@@ -221,6 +252,11 @@ struct listing {
 };
 /* tree-list.c */
 int tree_list(struct view *v, const struct node *n, struct listing *l);
+/* The listing of node n for a readdir at off (see tree-list.c); valid
+ * until the lock is released. */
+int tree_list_at(struct view *v, const struct node *n, off_t off,
+		 struct listing **l_r);
+void tree_list_release(struct view *v);
 void tree_list_add(struct listing *l, const char *name, fuse_ino_t ino,
 		   mode_t type);
 
@@ -273,6 +309,19 @@ int pending_rmdir(struct view *v, struct vdir *d);
 /* Drops pending directories no longer in use (watcher thread). */
 void pending_expire(struct view *v);
 void pending_release_dir(struct vdir *d);
+
+/* changes.c: after a folder_sync(), queues the invalidations of what
+ * changed since the kernel last saw the folder. */
+void changes_publish(struct view *v, struct vdir *d);
+void changes_release(struct vdir *d);
+
+/* prefill.c: pushing a small file's bytes into the kernel at open.
+ * prefill_opened() counts an open file of ino and returns whether it is
+ * the only one, when prefill_store() is safe (see prefill.c). */
+bool prefill_opened(struct view *v, fuse_ino_t ino);
+void prefill_closed(struct view *v, fuse_ino_t ino);
+void prefill_store(struct view *v, fuse_ino_t ino, const struct ofile *o);
+void prefill_release(struct view *v);
 
 /* Queues a kernel invalidation (sent by the notify thread). */
 void view_inval(struct view *v, fuse_ino_t ino, const char *name);

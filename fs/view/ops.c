@@ -37,8 +37,8 @@ int ops_entry(struct view *v, const struct node *n, struct fuse_entry_param *e)
 	memset(e, 0, sizeof(*e));
 	e->ino = n->ino;
 	e->generation = 0;
-	e->attr_timeout = v->timeout;
-	e->entry_timeout = v->timeout;
+	e->attr_timeout = tree_timeout(v, n);
+	e->entry_timeout = e->attr_timeout;
 	return tree_attr(v, n, &e->attr);
 }
 
@@ -84,6 +84,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct view *v = ops_view(req);
 	struct stat st;
 	struct node n;
+	double timeout = 0;
 	int ret;
 
 	(void)fi;
@@ -91,11 +92,13 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	ret = tree_node(v, ino, &n);
 	if (ret == 0)
 		ret = tree_attr(v, &n, &st);
+	if (ret == 0)
+		timeout = tree_timeout(v, &n);
 	ops_unlock(v);
 	if (ret < 0)
 		fuse_reply_err(req, -ret);
 	else
-		fuse_reply_attr(req, &st, v->timeout);
+		fuse_reply_attr(req, &st, timeout);
 }
 
 static bool is_flag_file(const struct node *n)
@@ -147,41 +150,35 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_attr(req, &st, v->timeout);
 }
 
-static void op_opendir(fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
+/*
+ * There is no opendir: the kernel then keeps every directory's listing in
+ * its cache (FOPEN_CACHE_DIR) and sends no opendir and releasedir, so a
+ * directory that was listed once costs nothing to list again, and one
+ * listed for the first time (find, rsync) costs its readdirs alone.  A
+ * cached listing is dropped when the directory's mtime changes, when the
+ * kernel changes it itself (mkdir, create, unlink, rename) and when the
+ * view invalidates the directory (changes.c, tree.c).
+ */
+static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, bool plus)
 {
 	struct view *v = ops_view(req);
-	struct listing *l = xcalloc(1, sizeof(*l));
-	struct node n;
+	struct listing *l;
+	struct node dn;
+	char *out;
+	size_t used = 0, i;
 	int ret;
 
-	buf_init(&l->names);
 	ops_lock(v);
-	ret = tree_node(v, ino, &n);
+	ret = tree_node(v, ino, &dn);
 	if (ret == 0)
-		ret = tree_list(v, &n, l);
-	ops_unlock(v);
+		ret = tree_list_at(v, &dn, off, &l);
 	if (ret < 0) {
-		buf_release(&l->names);
-		free(l->ents);
-		free(l);
+		ops_unlock(v);
 		fuse_reply_err(req, -ret);
 		return;
 	}
-	fi->fh = (uintptr_t)l;
-	fuse_reply_open(req, fi);
-}
-
-static void readdir_common(fuse_req_t req, size_t size, off_t off,
-			   struct fuse_file_info *fi, bool plus)
-{
-	struct view *v = ops_view(req);
-	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
-	char *out = xmalloc(size);
-	size_t used = 0, i;
-
-	if (plus)
-		ops_lock(v);
+	out = xmalloc(size);
 	for (i = (size_t)off; i < l->n; i++) {
 		const char *name = l->names.data + l->ents[i].name;
 		size_t need, room = size - used;
@@ -217,44 +214,41 @@ static void readdir_common(fuse_req_t req, size_t size, off_t off,
 			break;
 		used += need;
 	}
-	if (plus)
-		ops_unlock(v);
+	ops_unlock(v);
 	fuse_reply_buf(req, out, used);
 	free(out);
+}
+
+/* ENOSYS: the kernel opens directories itself from now on. */
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, ENOSYS);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	(void)ino;
-	readdir_common(req, size, off, fi, false);
+	(void)fi;
+	readdir_common(req, ino, size, off, false);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
-	(void)ino;
-	readdir_common(req, size, off, fi, true);
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
-
-	(void)ino;
-	buf_release(&l->names);
-	free(l->ents);
-	free(l);
-	fuse_reply_err(req, 0);
+	(void)fi;
+	readdir_common(req, ino, size, off, true);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct view *v = ops_view(req);
-	struct ofile *o;
+	struct ofile *o = NULL;
 	struct node n;
 	int ret, acc = fi->flags & O_ACCMODE;
+	bool store = false;
 
 	ops_lock(v);
 	ret = tree_node(v, ino, &n);
@@ -296,6 +290,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	o = xcalloc(1, sizeof(*o));
 	o->fd = -1;
+	o->ino = ino;
 	buf_init(&o->content);
 	if (n.uid > 0 && (n.entry == VE_EML || n.entry == VE_HEADER)) {
 		struct stat st;
@@ -325,13 +320,19 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		else
 			fi->keep_cache = 1;
 	}
+	/* Nothing to do at close but for a file being written. */
+	fi->noflush = 1;
 	fi->fh = (uintptr_t)o;
+	store = prefill_opened(v, ino) && fi->keep_cache;
 out:
 	ops_unlock(v);
-	if (ret < 0)
+	if (ret < 0) {
 		fuse_reply_err(req, -ret);
-	else
-		fuse_reply_open(req, fi);
+		return;
+	}
+	if (store)
+		prefill_store(v, ino, o);
+	fuse_reply_open(req, fi);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -419,11 +420,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		write_release(v, o);
 		ops_unlock(v);
 	} else {
-		if (o->kind == OFILE_SINK) {
-			ops_lock(v);
+		ops_lock(v);
+		if (o->kind == OFILE_SINK)
 			pending_open(v, o->pending, -1);
-			ops_unlock(v);
-		}
+		else
+			prefill_closed(v, o->ino);
+		ops_unlock(v);
 		if (o->fd >= 0)
 			close(o->fd);
 		buf_release(&o->content);
@@ -486,8 +488,19 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	(void)userdata;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
-	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
-		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+	/* Always readdirplus: a folder's listing then gives the kernel
+	 * every message directory's entry, which stays valid until the
+	 * message goes, so reading the messages after listing them looks up no UID. */
+	if (conn->capable & FUSE_CAP_READDIRPLUS) {
+		conn->want |= FUSE_CAP_READDIRPLUS;
+		conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+	}
+	/* No opendir: see readdir_common(). */
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT)
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+	/* Listings are dropped when a directory's mtime changes. */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	/* Appends must see their bytes in order, so no writeback cache. */
 	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
 }
@@ -515,7 +528,6 @@ const struct fuse_lowlevel_ops view_ops = {
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,
-	.releasedir = op_releasedir,
 	.create = write_create,
 	.statfs = op_statfs,
 };

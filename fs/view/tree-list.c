@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -156,4 +157,69 @@ int tree_list(struct view *v, const struct node *n, struct listing *l)
 		return 0;
 	}
 	return -ENOTDIR;
+}
+
+/*
+ * The listings readdir serves.  The view has no opendir (the kernel then
+ * caches every directory's listing itself, see ops.c), so a listing
+ * cannot live in an open directory: the last VIEW_LISTINGS listed
+ * directories are kept here, by inode.  A readdir from offset 0 lists
+ * the directory afresh; one further on continues the kept listing, or
+ * lists afresh when it was dropped (a reader then sees the directory as
+ * it is now, never an error or half an entry).
+ */
+static void listing_release(struct listing *l)
+{
+	buf_release(&l->names);
+	free(l->ents);
+	memset(l, 0, sizeof(*l));
+	buf_init(&l->names);
+}
+
+int tree_list_at(struct view *v, const struct node *n, off_t off,
+		 struct listing **l_r)
+{
+	struct vlisting *c = NULL;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < VIEW_LISTINGS; i++) {
+		if (v->listings[i].ino == n->ino && v->listings[i].l != NULL) {
+			c = &v->listings[i];
+			break;
+		}
+		if (c == NULL || v->listings[i].used < c->used)
+			c = &v->listings[i];
+	}
+	if (c->l == NULL) {
+		c->l = xcalloc(1, sizeof(*c->l));
+		buf_init(&c->l->names);
+	} else if (c->ino == n->ino && off > 0) {
+		c->used = ++v->ltick;
+		*l_r = c->l;
+		return 0;
+	}
+	listing_release(c->l);
+	c->ino = 0;
+	ret = tree_list(v, n, c->l);
+	if (ret < 0) {
+		listing_release(c->l);
+		return ret;
+	}
+	c->ino = n->ino;
+	c->used = ++v->ltick;
+	*l_r = c->l;
+	return 0;
+}
+
+void tree_list_release(struct view *v)
+{
+	size_t i;
+
+	for (i = 0; i < VIEW_LISTINGS; i++) {
+		if (v->listings[i].l != NULL) {
+			listing_release(v->listings[i].l);
+			free(v->listings[i].l);
+		}
+	}
 }

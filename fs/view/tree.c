@@ -137,6 +137,7 @@ void tree_release(struct view *v)
 
 		close_folder(v, d);
 		pending_release_dir(d);
+		changes_release(d);
 		free(d->name);
 		free(d->key);
 		free(d->extra);
@@ -145,6 +146,8 @@ void tree_release(struct view *v)
 	free(v->dirs);
 	strmap_release(&v->dir_map);
 	msgparts_cache_release(v);
+	prefill_release(v);
+	tree_list_release(v);
 	for (i = 0; i < v->n_users; i++) {
 		free(v->users[i].name);
 		mailbox_free(&v->users[i].mbox);
@@ -156,20 +159,71 @@ void tree_release(struct view *v)
 	free(v->inval);
 }
 
+static bool same_names(char **a, size_t n_a, char **b, size_t n_b)
+{
+	size_t i;
+
+	if (n_a != n_b)
+		return false;
+	for (i = 0; i < n_a; i++) {
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Folders were made, deleted or renamed, maybe elsewhere: the listings
+ * of the user's directories changed.  Their mtime moves (tree_attr), so
+ * the kernel drops its cached listing at the next readdir, and they are
+ * invalidated for a kernel that holds their attributes.
+ */
+static void folders_changed(struct view *v, struct vuser *u)
+{
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &u->changed);
+	if (u->folders == NULL)
+		return;		/* the first listing */
+	for (i = 0; i < v->n_dirs; i++) {
+		struct vdir *d = v->dirs[i];
+
+		if ((d->kind == VDIR_FOLDER || d->kind == VDIR_USER) &&
+		    !d->gone && &v->users[d->user] == u)
+			view_inval(v, view_ino(d->id, 0, VE_DIR), NULL);
+	}
+}
+
 void tree_user_folders(struct view *v, struct vuser *u, bool force)
 {
 	char **names;
 	size_t count;
 
-	(void)v;
 	if (!force && !stale(u->listed))
 		return;
 	if (mailbox_list(u->mbox, &names, &count) < 0)
 		return;
+	if (!same_names(names, count, u->folders, u->n_folders))
+		folders_changed(v, u);
 	mailbox_list_free(u->folders, u->n_folders);
 	u->folders = names;
 	u->n_folders = count;
 	u->listed = now_mono();
+}
+
+void tree_watch_folders(struct view *v)
+{
+	struct timespec now = now_mono();
+	size_t i;
+
+	for (i = 0; i < v->n_users; i++) {
+		struct vuser *u = &v->users[i];
+		int64_t ms = (int64_t)(now.tv_sec - u->listed.tv_sec) * 1000 +
+			     (now.tv_nsec - u->listed.tv_nsec) / 1000000;
+
+		if (u->folders != NULL && ms >= VIEW_FOLDERS_POLL_MS)
+			tree_user_folders(v, u, true);
+	}
 }
 
 int tree_folder_exists(struct vuser *u, const char *name)
@@ -205,6 +259,7 @@ int tree_folder(struct view *v, struct vdir *d, bool force,
 		d->uidvalidity = folder_uidvalidity(d->f);
 		d->synced = now_mono();
 		notify_add(v->notify, d->f->dir, (void *)(uintptr_t)d->id);
+		changes_publish(v, d);
 	} else if (force || stale(d->synced)) {
 		ret = folder_sync(d->f);
 		d->synced = now_mono();
@@ -214,6 +269,7 @@ int tree_folder(struct view *v, struct vdir *d, bool force,
 			tree_drop_dir(v, d);
 			return ret < 0 ? ret : -ESTALE;
 		}
+		changes_publish(v, d);
 	}
 	*f_r = d->f;
 	return 0;
@@ -501,6 +557,14 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 		t = n->d->f->cur_mtime.tv_sec;
 	if (n->d->f != NULL && n->m == NULL && n->d->f->new_mtime.tv_sec > t)
 		t = n->d->f->new_mtime.tv_sec;
+	st->st_atime = st->st_mtime = st->st_ctime = t;
+	if (n->uid == 0 && n->entry == VE_DIR && n->d->kind != VDIR_ROOT) {
+		/* A listing shows the folders: its mtime is at least when
+		 * they last changed. */
+		tree_user_folders(v, u, false);
+		if (u->changed.tv_sec >= t)
+			st->st_mtim = st->st_atim = st->st_ctim = u->changed;
+	}
 	switch (n->entry) {
 	case VE_DIR:
 		/* In a root mount, a user's mail is theirs alone. */
@@ -555,8 +619,18 @@ int tree_attr(struct view *v, const struct node *n, struct stat *st)
 	if (S_ISDIR(st->st_mode))
 		st->st_nlink = 2;
 	st->st_blocks = (st->st_size + 511) / 512;
-	st->st_atime = st->st_mtime = st->st_ctime = t;
 	return 0;
+}
+
+double tree_timeout(const struct view *v, const struct node *n)
+{
+	unsigned int e = n->entry;
+
+	if (n->d->kind != VDIR_FOLDER || n->uid == 0 || e == VE_FLAGS_DIR ||
+	    (e >= VE_SYSFLAG && e < VE_ATTACH) || e == VE_PROP + VP_FLAGS ||
+	    e == VE_PROP + VP_MODSEQ)
+		return v->timeout;
+	return VIEW_TIMEOUT_IMMUTABLE;
 }
 
 void view_inval(struct view *v, fuse_ino_t ino, const char *name)

@@ -3,7 +3,6 @@
  * entries, attributes and pages to drop (see fs.h on locking). */
 
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,6 @@
 #include "util.h"
 #include "fs.h"
 #include "view.h"
-
-struct snap {
-	uint32_t uid, flags, keywords;
-};
 
 struct changed {
 	uint32_t *ids;
@@ -35,85 +30,18 @@ static void on_change(void *ctx, const char *dir, void *folder_ctx)
 	c->ids[c->n++] = (uint32_t)(uintptr_t)folder_ctx;
 }
 
-static void inval_flag_names(struct view *v, struct vdir *d, uint32_t uid,
-			     uint32_t flags, uint32_t kw)
-{
-	fuse_ino_t dir = view_ino(d->id, uid, VE_FLAGS_DIR);
-	int k;
-
-	for (k = 0; k < VIEW_SYSFLAGS; k++) {
-		if (flags & view_sysflag_bits[k])
-			view_inval(v, dir, view_sysflag_names[k]);
-	}
-	view_inval(v, dir, VIEW_FORWARDED);
-	for (k = 0; k < KEYWORDS_MAX; k++) {
-		const char *name = folder_keyword_name(d->f, k);
-
-		if ((kw & (1u << k)) && name != NULL)
-			view_inval(v, dir, name);
-	}
-}
-
-/* Syncs one folder and queues what the kernel must forget. */
+/* Syncs one folder; tree_folder() queues what the kernel must forget
+ * (changes.c). */
 static void resync(struct view *v, struct vdir *d)
 {
-	struct folder *f = d->f;
-	struct snap *old;
-	size_t n_old, i, j;
-	char num[16];
-	unsigned int k;
-	bool any = false;
+	struct folder *f;
 
-	if (f == NULL || d->gone)
+	if (d->f == NULL || d->gone)
 		return;
-	n_old = f->count;
-	old = xmalloc((n_old + 1) * sizeof(*old));
-	for (i = 0; i < n_old; i++) {
-		old[i].uid = f->msgs[i].uid;
-		old[i].flags = f->msgs[i].flags;
-		old[i].keywords = f->msgs[i].keywords;
-	}
 	if (tree_folder(v, d, true, &f) < 0) {
 		/* The folder is gone: its directory must go too. */
 		view_inval(v, view_ino(d->id, 0, VE_DIR), NULL);
-		free(old);
-		return;
 	}
-	for (i = 0, j = 0; i < n_old || j < f->count;) {
-		const struct message *m = j < f->count ? &f->msgs[j] : NULL;
-
-		if (m == NULL || (i < n_old && old[i].uid < m->uid)) {
-			xsnprintf(num, sizeof(num), "%" PRIu32, old[i].uid);
-			view_inval(v, view_ino(d->id, 0, VE_DIR), num);
-			any = true;
-			i++;
-		} else if (i >= n_old || m->uid < old[i].uid) {
-			any = true;	/* new: nothing cached yet */
-			j++;
-		} else {
-			if (m->flags != old[i].flags ||
-			    m->keywords != old[i].keywords) {
-				view_inval(v, view_ino(d->id, m->uid,
-						       VE_PROP + VP_FLAGS), NULL);
-				view_inval(v, view_ino(d->id, m->uid,
-						       VE_PROP + VP_MODSEQ), NULL);
-				view_inval(v, view_ino(d->id, m->uid,
-						       VE_FLAGS_DIR), NULL);
-				inval_flag_names(v, d, m->uid,
-						 m->flags ^ old[i].flags,
-						 m->keywords ^ old[i].keywords);
-				any = true;
-			}
-			i++;
-			j++;
-		}
-	}
-	if (any) {
-		view_inval(v, view_ino(d->id, 0, VE_DIR), NULL);
-		for (k = 0; k < VF_COUNT; k++)
-			view_inval(v, view_ino(d->id, 0, VE_FOLDER_PROP + k), NULL);
-	}
-	free(old);
 }
 
 static void send_invals(struct view *v, struct inval *list, size_t n)
@@ -171,6 +99,7 @@ static void *watch_main(void *arg)
 			if (d != NULL)
 				resync(v, d);
 		}
+		tree_watch_folders(v);
 		pending_expire(v);
 		list = v->inval;
 		n = v->n_inval;

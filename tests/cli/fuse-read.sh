@@ -108,6 +108,32 @@ mt message flag alice INBOX 3 '\Flagged' >/dev/null
 ok "a flag set elsewhere appears within 1 s" wait_for 1 test -e "$MNT/INBOX/3/flags/flagged"
 mt message expunge alice INBOX 3
 ok "an expunge elsewhere shows within 1 s" wait_for 1 test ! -e "$MNT/INBOX/3"
+
+# The kernel keeps what never changes for a message (its entries, bytes
+# and header properties) and every listing; changes elsewhere must still
+# show within a second, even in what was read and listed just before.
+printf 'Subject: fourth\n\nx\n' | mt deliver alice 2>/dev/null
+ok "another delivery appears" wait_for 1 test -d "$MNT/INBOX/4"
+is "read before the change" "$(cat "$MNT/INBOX/4/subject" "$MNT/INBOX/4/imap-flags"; ls "$MNT/INBOX/4/flags" | wc -l)" "fourth
+
+0"
+is "listed before the change" "$(ls "$MNT/INBOX" | tr '\n' ' ')" "1 2 4 "
+ls "$MNT" >/dev/null
+sleep 1.1	# the folder's own sync has passed: only the watcher tells
+mt message flag alice INBOX 4 '\Answered' >/dev/null
+ok "a cached imap-flags follows a change elsewhere" \
+	wait_for 1 sh -c "grep -qx '.Answered' '$MNT/INBOX/4/imap-flags'"
+ok "a listed flags/ follows it" \
+	wait_for 1 sh -c "ls '$MNT/INBOX/4/flags' | grep -qx answered"
+mt message expunge alice INBOX 4
+ok "a read message expunged elsewhere goes within 1 s" \
+	wait_for 1 test ! -e "$MNT/INBOX/4/message.eml"
+is "and leaves the cached listing" "$(ls "$MNT/INBOX" | tr '\n' ' ')" "1 2 "
+mt folder create alice Later >/dev/null
+ok "a folder made elsewhere shows in a listed directory within 1 s" \
+	wait_for 1 sh -c "ls '$MNT' | grep -qx Later"
+mt folder delete alice Later >/dev/null
+ok "and goes from it within 1 s" wait_for 1 sh -c "! ls '$MNT' | grep -qx Later"
 ok "the mount is still alive" kill -0 "$MTFS_PID"
 fuse_unmount
 ok "fusermount3 -u ends mailtree-fs" test -z "$(mountpoint -q "$MNT" && echo mounted)"
