@@ -1,6 +1,7 @@
 /*
  * APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502), UIDPLUS's
- * APPENDUID (RFC 4315), APPENDLIMIT (RFC 7889) and literal8 (RFC 3516).
+ * APPENDUID (RFC 4315), APPENDLIMIT (RFC 7889), literal8 (RFC 3516) and
+ * the UTF8 (literal8) form of RFC 6855.
  *
  * Each message literal streams straight into the folder's tmp/ as it
  * arrives (save.h); nothing of it is kept in memory.  The size is checked
@@ -114,6 +115,24 @@ static int append_open(struct imap_session *s, const struct imap_list *args)
 	return 0;
 }
 
+bool imap_append_wants_literal(struct imap_session *s,
+			       const struct imap_literal_info *lit)
+{
+	const struct imap_list *args = imap_parser_args_so_far(&s->parser);
+
+	if (lit->depth == 0)
+		return true;
+	size_t n = args->count;
+
+	/* "UTF8 (~{N}" of RFC 6855: the literal opens the list that
+	 * follows the atom (the open list may already be counted). */
+	if (lit->depth != 1 || lit->index != 0)
+		return false;
+	if (n > 0 && args->args[n - 1].type == IMAP_ARG_LIST)
+		n--;
+	return n > 0 && imap_arg_atom_equals(&args->args[n - 1], "UTF8");
+}
+
 int imap_append_literal(struct imap_session *s,
 			const struct imap_literal_info *lit)
 {
@@ -149,6 +168,7 @@ static int parse_messages(struct imap_cmd *cmd, struct imap_append *a)
 	size_t i = 1, n = 0;
 	const char *str;
 	size_t len;
+	uint64_t size;
 	int ret, tz;
 
 	while (i < cmd->count) {
@@ -170,11 +190,28 @@ static int parse_messages(struct imap_cmd *cmd, struct imap_append *a)
 				return -EINVAL;
 			i++;
 		}
-		if (i >= cmd->count || cmd->args[i].type != IMAP_ARG_STREAMED)
-			return -EINVAL;
-		if (cmd->args[i].size == 0)
+		if (i < cmd->count &&
+		    imap_arg_atom_equals(&cmd->args[i], "UTF8")) {
+			/* RFC 6855 4: UTF8 (literal8), after ENABLE. */
+			const struct imap_list *l;
+
+			if (!(cmd->s->enabled & IMAP_ENABLED_UTF8) ||
+			    i + 1 >= cmd->count ||
+			    !imap_arg_get_list(&cmd->args[i + 1], &l) ||
+			    l->count != 1 ||
+			    l->args[0].type != IMAP_ARG_STREAMED)
+				return -EINVAL;
+			size = l->args[0].size;
+			i += 2;
+		} else {
+			if (i >= cmd->count ||
+			    cmd->args[i].type != IMAP_ARG_STREAMED)
+				return -EINVAL;
+			size = cmd->args[i].size;
+			i++;
+		}
+		if (size == 0)
 			return -ENODATA;
-		i++;
 		n++;
 	}
 	return n == a->count && n > 0 ? 0 : -EINVAL;

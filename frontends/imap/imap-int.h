@@ -299,6 +299,9 @@ int imap_status_write(struct imap_session *s, const char *name,
  * NO reply. */
 int imap_append_literal(struct imap_session *s,
 			const struct imap_literal_info *lit);
+/* Is this literal of an APPEND a message (top level, or in UTF8 (...))? */
+bool imap_append_wants_literal(struct imap_session *s,
+			       const struct imap_literal_info *lit);
 void imap_append_free(struct imap_session *s);
 
 #endif

@@ -310,7 +310,8 @@ static void literal_announced(struct imap_session *s)
 	int ret;
 
 	if (s->state != IMAP_NOT_AUTH && name != NULL &&
-	    strcasecmp(name, "APPEND") == 0 && lit->depth == 0) {
+	    strcasecmp(name, "APPEND") == 0 &&
+	    imap_append_wants_literal(s, lit)) {
 		xsnprintf(s->cmd.tag, sizeof(s->cmd.tag), "%s",
 			  tag != NULL ? tag : "*");
 		ret = imap_append_literal(s, lit);

@@ -56,10 +56,8 @@ class Raw:
         self.greeting = self.line()
         self.n = 0
         self.user = user
-        # mailtree shows \\Recent on messages in new/ to every session
-        # that selects the folder until their flags change (see
-        # imap-view.c; RFC 9051 dropped \\Recent); most scenarios
-        # ignore it.
+        # \\Recent goes to the first session that sees a message (see
+        # imap-view.c; RFC 9051 dropped it); most scenarios ignore it.
         self.norecent = True
         if user:
             _, t = self.cmd('LOGIN %s x' % user)
@@ -1129,6 +1127,36 @@ def sc_mailbox():
     r.expect('LSUB "" Mb', [], 'OK .*')
     r.expect('UNSUBSCRIBE Mb', [], '(OK|NO) .*')
     r.close()
+
+
+def sc_utf8():
+    """UTF8=ACCEPT (RFC 6855): names in UTF-8 on the wire once enabled,
+    and APPEND's UTF8 (literal8) form."""
+    r = Raw('alice')
+    r.expect('CREATE "&AMk-t&AOk-"', [], 'OK .*')
+    r.expect('LIST "" "&AMk-t*"', [b'* LIST (\\HasNoChildren) "/" &AMk-t&AOk-'],
+             'OK .*', 'modified UTF-7 before ENABLE')
+    msg = 'Subject: Gr\u00fc\u00dfe\r\n\r\nbody\r\n'.encode()
+    r.bad(b'APPEND INBOX UTF8 (~{%d+}\r\n' % len(msg) + msg + b')',
+          'APPEND UTF8 before ENABLE UTF8=ACCEPT')
+    r.expect('ENABLE UTF8=ACCEPT', [b'* ENABLED UTF8=ACCEPT'], 'OK .*')
+    r.expect('LIST "" "\u00c9t*"', ['* LIST (\\HasNoChildren) "/" '
+             '"\u00c9t\u00e9"'.encode()], 'OK .*', 'UTF-8 after ENABLE')
+    r.expect('CREATE "\u00dcbersicht"', [], 'OK .*', 'CREATE with a UTF-8 name')
+    r.expect('LIST "" "&ANw-*"', [], 'OK .*',
+             'modified UTF-7 is not decoded once UTF-8 is on')
+    u, t = r.cmd(b'APPEND "\xc3\x9cbersicht" UTF8 (~{%d+}\r\n' % len(msg)
+                 + msg + b')')
+    match(r'OK \[APPENDUID \d+ 1\] .*', t, 'APPEND UTF8 (literal8)')
+    r.expect('SELECT "\u00dcbersicht"', None, 'OK .*')
+    u, t = r.cmd('FETCH 1 BODY.PEEK[]')
+    check(msg in b''.join(u), 'the UTF-8 message stored as sent: %r' % u)
+    r.cmd('LOGOUT')
+    other = Raw('alice')
+    other.expect('LIST "" "&ANw-*"', [b'* LIST (\\HasNoChildren) "/" '
+                 b'&ANw-bersicht'], 'OK .*',
+                 'a session without UTF8=ACCEPT sees modified UTF-7')
+    other.cmd('LOGOUT')
 
 
 def sc_list():

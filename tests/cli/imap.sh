@@ -42,6 +42,7 @@ ok "CREATE/DELETE/RENAME (INBOX, children), modified UTF-7, refused names" \
     ic mailbox
 ok "LIST/LSUB patterns, LIST-EXTENDED, LIST-STATUS, SPECIAL-USE, CHILDREN" \
     ic list
+ok "UTF8=ACCEPT: UTF-8 names after ENABLE, APPEND UTF8 (literal8)" ic utf8
 ok "STATUS items" ic status
 ok "untagged updates from another session, never EXPUNGE during FETCH/STORE/SEARCH" \
     ic updates
