@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "imap/imap.h"
 #include "passwd-cache.h"
 #include "queue/runner.h"
 #include "save-group.h"
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 	if (srv.cfg.pid_file != NULL)
 		unlink(srv.cfg.pid_file);
 	server_release(&srv);
+	imap_folders_cleanup();
 	save_group_cleanup();	/* the uidlists kept by LMTP deliveries */
 	passwd_cache_cleanup();
 	uv_loop_close(uv_default_loop());

@@ -201,9 +201,7 @@ int imap_folders_get(const char *dir, bool force,
 				if (ret == -ESTALE)
 					break;	/* a new folder by the old name */
 				return ret;
-				return ret;
 			}
-			sf->refs++;
 			list_unlink(sf);
 			list_push(sf);
 			*sf_r = sf;
@@ -270,6 +268,21 @@ void imap_folders_put(struct imap_shared_folder **sfp)
 		reg.unused_msgs -= last->cached_count;
 		folder_drop(last);
 	}
+}
+
+void imap_folders_cleanup(void)
+{
+	while (reg.list != NULL)
+		folder_drop(reg.list);
+	reg.unused_msgs = 0;
+	if (!reg.started)
+		return;
+	uv_close((uv_handle_t *)&reg.timer, NULL);
+	if (reg.polling)
+		uv_close((uv_handle_t *)&reg.poll, NULL);
+	uv_run(reg.loop, UV_RUN_NOWAIT);
+	notify_free(&reg.notify);
+	memset(&reg, 0, sizeof(reg));
 }
 
 uint32_t *imap_folders_recent_claim(struct imap_shared_folder *sf)

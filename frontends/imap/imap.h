@@ -19,6 +19,10 @@
 struct proto;
 extern const struct proto proto_imap;
 
+/* Frees the folders kept loaded for IMAP sessions and the change watch;
+ * after the loop ended, when no session is left. */
+void imap_folders_cleanup(void);
+
 /* Largest message APPEND takes when the configuration sets no limit. */
 #define IMAP_DEFAULT_APPEND_LIMIT (64ULL * 1024 * 1024)
 
