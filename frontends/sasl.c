@@ -237,6 +237,24 @@ static void auth_done(struct conn *c, void *arg)
 	auth_free(a);
 }
 
+int sasl_continue(struct conn *c, struct sasl *sasl, const char *response,
+		  const char *prefix,
+		  void (*done)(struct conn *c, int result, void *ctx),
+		  void *ctx)
+{
+	struct buf challenge = BUF_INIT;
+	int ret = sasl_step(sasl, response, &challenge);
+
+	if (ret == 0)
+		conn_printf(c, "%s%s\r\n", prefix, challenge.data);
+	else if (ret == 1)
+		sasl_auth(c, sasl->user.data, sasl->password.data, done, ctx);
+	buf_release(&challenge);
+	if (ret != 0)
+		sasl_release(sasl);
+	return ret == 0 ? 1 : ret == 1 ? 0 : ret;
+}
+
 void sasl_auth(struct conn *c, const char *user, const char *password,
 	       void (*done)(struct conn *c, int result, void *ctx), void *ctx)
 {

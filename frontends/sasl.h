@@ -54,6 +54,20 @@ int sasl_verify(const char *store, const char *user, const char *password);
 void sasl_auth(struct conn *c, const char *user, const char *password,
 	       void (*done)(struct conn *c, int result, void *ctx), void *ctx);
 
+/*
+ * One client response of an exchange, for every protocol: sends the next
+ * challenge as prefix + base64 + CRLF ("+ " for IMAP and POP3, "334 " for
+ * SMTP), or, once the credentials are complete, starts sasl_auth() with
+ * done and ctx.  Returns 1 while the exchange goes on (the next client
+ * line is a response), 0 when the password is being checked, or
+ * -ECANCELED ("*") / -EINVAL (bad base64, a malformed message): then the
+ * protocol replies.  The sasl is released unless the exchange goes on.
+ */
+int sasl_continue(struct conn *c, struct sasl *sasl, const char *response,
+		  const char *prefix,
+		  void (*done)(struct conn *c, int result, void *ctx),
+		  void *ctx);
+
 /* Base64 (RFC 4648) with padding; -EINVAL for bad input. */
 int sasl_base64_decode(const char *in, struct buf *out);
 void sasl_base64_encode(const void *data, size_t len, struct buf *out);

@@ -225,23 +225,13 @@ void imap_cmd_login(struct imap_cmd *cmd)
 /* A SASL step: a challenge, the login, or the end of the exchange. */
 static void sasl_next(struct imap_session *s, const char *response)
 {
-	struct imap_cmd *cmd = &s->cmd;
-	struct buf challenge = BUF_INIT;
-	int ret = sasl_step(&s->sasl, response, &challenge);
+	int ret = sasl_continue(s->c, &s->sasl, response, "+ ", login_done, s);
 
-	s->in_sasl = ret == 0;
-	if (ret == 0)
-		conn_printf(s->c, "+ %s\r\n", challenge.data);
-	else if (ret == 1)
-		sasl_auth(s->c, s->sasl.user.data, s->sasl.password.data,
-			  login_done, s);
-	else if (ret == -ECANCELED)
-		imap_cmd_bad(cmd, "Authentication aborted by client.");
-	else
-		imap_cmd_bad(cmd, "Invalid base64 data in response.");
-	if (ret != 0)
-		sasl_release(&s->sasl);
-	buf_release(&challenge);
+	s->in_sasl = ret == 1;
+	if (ret == -ECANCELED)
+		imap_cmd_bad(&s->cmd, "Authentication aborted by client.");
+	else if (ret < 0)
+		imap_cmd_bad(&s->cmd, "Invalid base64 data in response.");
 }
 
 void imap_sasl_continue(struct imap_session *s, const char *line)

@@ -127,22 +127,13 @@ void pop3_act_pass(struct pop3_session *s, const char *args)
 /* A SASL step: a challenge, the login, or the end of the exchange. */
 void pop3_sasl_continue(struct pop3_session *s, const char *response)
 {
-	struct buf challenge = BUF_INIT;
-	int ret = sasl_step(&s->sasl, response, &challenge);
+	int ret = sasl_continue(s->c, &s->sasl, response, "+ ", login_done, s);
 
-	s->in_sasl = ret == 0;
-	if (ret == 0)
-		conn_printf(s->c, "+ %s\r\n", challenge.data);
-	else if (ret == 1)
-		sasl_auth(s->c, s->sasl.user.data, s->sasl.password.data,
-			  login_done, s);
-	else if (ret == -ECANCELED)
+	s->in_sasl = ret == 1;
+	if (ret == -ECANCELED)
 		conn_puts(s->c, "-ERR Authentication aborted by client.\r\n");
-	else
+	else if (ret < 0)
 		pop3_bad_command(s, "-ERR Invalid base64 data in SASL response.\r\n");
-	if (ret != 0)
-		sasl_release(&s->sasl);
-	buf_release(&challenge);
 }
 
 void pop3_act_auth(struct pop3_session *s, const char *args)

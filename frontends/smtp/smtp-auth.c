@@ -36,24 +36,16 @@ static void login_done(struct conn *c, int result, void *ctx)
 
 void smtp_sasl_continue(struct smtp_session *s, const char *response)
 {
-	struct buf challenge = BUF_INIT;
-	int ret = sasl_step(&s->sasl, response, &challenge);
+	int ret = sasl_continue(s->c, &s->sasl, response, "334 ", login_done,
+				s);
 
-	s->in_sasl = ret == 0;
-	if (ret == 0)
-		conn_printf(s->c, "334 %s\r\n", challenge.data);
-	else if (ret == 1)
-		sasl_auth(s->c, s->sasl.user.data, s->sasl.password.data,
-			  login_done, s);
-	else if (ret == -ECANCELED)
+	s->in_sasl = ret == 1;
+	if (ret == -ECANCELED) {
 		conn_puts(s->c, "501 5.0.0 Authentication aborted\r\n");
-	else {
+	} else if (ret < 0) {
 		conn_puts(s->c, "501 5.5.2 Cannot decode response\r\n");
 		smtp_bad_command(s);
 	}
-	if (ret != 0)
-		sasl_release(&s->sasl);
-	buf_release(&challenge);
 }
 
 int smtp_check_auth(struct smtp_session *s, const char *args)
