@@ -42,7 +42,12 @@ async def main():
     bad = [w for w in writers if isinstance(w, Exception)]
     print("%d sessions idling, %d failed%s" % (len(ready), len(bad),
           (": " + str(bad[0])) if bad else ""), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    # Wait for stdin to close without a thread (every descriptor may be
+    # in use by the sessions).
+    done = asyncio.Event()
+    asyncio.get_running_loop().add_reader(
+        sys.stdin.fileno(), lambda: sys.stdin.buffer.read1(65536) or done.set())
+    await done.wait()
 
 
 asyncio.run(main())
