@@ -10,11 +10,13 @@
 
 #include <uv.h>
 
+#include "address.h"
 #include "aliases.h"
 #include "buf.h"
 #include "deliver.h"
 #include "folder.h"
 #include "mailbox.h"
+#include "message-summary.h"
 #include "passwd.h"
 #include "queue.h"
 #include "queue/bounce.h"
@@ -198,20 +200,46 @@ static int connect_route(struct queue_runner *q, const char *domain)
 }
 
 static const struct dkim_key *key_for(const struct queue_runner *q,
-				      const char *sender)
+				      const char *domain)
 {
 	size_t i;
 
 	for (i = 0; i < q->key_count; i++)
-		if (strcasecmp(q->keys[i].domain, domain_of(sender)) == 0)
+		if (strcasecmp(q->keys[i].domain, domain) == 0)
 			return &q->keys[i];
 	return NULL;
+}
+
+/*
+ * The key of the From: address's domain, which is what DMARC aligns
+ * with; else of the envelope sender's domain (the two are the same for
+ * mail that passed submission's sender check).
+ */
+static const struct dkim_key *key_for_message(const struct queue_runner *q,
+					      const struct queue_env *env,
+					      int fd)
+{
+	const struct dkim_key *key = NULL;
+	struct message_summary sum;
+	struct address *from = NULL, *a;
+
+	if (q->key_count == 0)
+		return NULL;
+	if (message_summary_read_fd(fd, 0, &sum) == 0 && sum.from != NULL) {
+		address_list_parse(sum.from, strlen(sum.from), &from);
+		for (a = from; a != NULL && key == NULL; a = a->next)
+			if (a->domain != NULL && a->domain[0] != '\0')
+				key = key_for(q, a->domain);
+		address_list_free(&from);
+	}
+	message_summary_release(&sum);
+	return key != NULL ? key : key_for(q, domain_of(env->sender));
 }
 
 static void dkim_prefix(struct queue_runner *q, const struct queue_env *env,
 			int fd, struct buf *out)
 {
-	const struct dkim_key *key = key_for(q, env->sender);
+	const struct dkim_key *key = key_for_message(q, env, fd);
 	struct dkim_sign d;
 	char in[16384];
 	ssize_t n;

@@ -58,8 +58,8 @@ port = $PORT
 tls = starttls
 CONF
 }
-send() {	# send FROM TO SUBJECT
-	printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@a.example>\r\n\r\nLine one.\r\n.leading dot\r\n  spaced   line  \r\n\r\n' "$1" "$2" "$3" "$3" >"$T_DIR/m.eml"
+send() {	# send FROM TO SUBJECT [HEADER-FROM]
+	printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@a.example>\r\n\r\nLine one.\r\n.leading dot\r\n  spaced   line  \r\n\r\n' "${4:-$1}" "$2" "$3" "$3" >"$T_DIR/m.eml"
 	$SM 127.0.0.1 "$PORT" send "$1" "$2" "$T_DIR/m.eml" starttls login=alice:x
 }
 
@@ -84,6 +84,11 @@ ok "a b.example sender is signed with ed25519-sha256" send alice@b.example dave@
 ok "relayed" wait_for 'test "$(sinkcount)" = 2'
 ok "the ed25519-sha256 signature verifies" \
     sh -c "grep -q 'a=ed25519-sha256' '$SINK/2.eml' && $DKIMPY '$(dirname "$0")/dkim-verify.py' '$SINK/2.eml' '$T_DIR/ed.txt'"
+ok "envelope at a.example, From: at b.example" \
+    send alice@a.example erin@remote.example twob alice@b.example
+ok "relayed" wait_for 'test "$(sinkcount)" = 3'
+ok "signed for the From: domain, which DMARC aligns with (d=b.example, ed25519)" \
+    sh -c "grep -q 'd=b.example' '$SINK/3.eml' && $DKIMPY '$(dirname "$0")/dkim-verify.py' '$SINK/3.eml' '$T_DIR/ed.txt'"
 
 a0=$(msgcount alice)
 ok "a recipient the smarthost refuses (550)" send alice@a.example refuse@remote.example three
