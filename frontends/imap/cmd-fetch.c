@@ -549,7 +549,7 @@ void imap_cmd_fetch(struct imap_cmd *cmd)
 	if (cmd->uid)
 		fc->fetch.items |= IMAP_FETCH_UID;
 	if (fc->fetch.changedsince != 0 || (fc->fetch.items & IMAP_FETCH_MODSEQ)) {
-		s->condstore = true;
+		imap_view_condstore_enable(s);
 		fc->fetch.items |= IMAP_FETCH_MODSEQ;
 	}
 	imap_seqset_iter_init(&it, &seqs, (uint32_t)s->view.count);

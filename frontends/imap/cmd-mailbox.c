@@ -72,6 +72,7 @@ void imap_cmd_delete(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	struct buf name = BUF_INIT;
+	bool subscribed;
 	int ret;
 
 	if (cmd->count != 1) {
@@ -94,11 +95,18 @@ void imap_cmd_delete(struct imap_cmd *cmd)
 	}
 	if (s->view.name != NULL && strcmp(s->view.name, name.data) == 0)
 		imap_view_close(s);
+	subscribed = mailbox_is_subscribed(s->mbox, name.data);
 	ret = mailbox_folder_delete(s->mbox, name.data, false);
 	if (ret < 0) {
 		imap_cmd_errno(cmd, ret, NULL);
 		goto out;
 	}
+	/* The store drops the subscription with the folder, but RFC 3501
+	 * 6.3.6 says the server must not remove a name from the
+	 * subscriptions on its own: LIST (SUBSCRIBED) then shows it as
+	 * \NonExistent (RFC 5258 3). */
+	if (subscribed)
+		(void)mailbox_subscribe(s->mbox, name.data, true);
 	conn_log_info(s->c, "delete %s", name.data);
 	imap_cmd_ok(cmd, "Delete completed.");
 out:

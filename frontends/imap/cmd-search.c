@@ -245,7 +245,7 @@ static void reply_search(struct search_ctx *sc, struct buf *out)
 	struct imap_cmd *cmd = &s->cmd;
 	unsigned int opts = sc->search.return_opts;
 	struct imap_seqset all, uids;
-	uint64_t modseq = 0;
+	uint64_t modseq = 0, min_modseq = 0, max_modseq = 0;
 	uint32_t min = 0, max = 0, count = 0, num;
 	size_t i;
 
@@ -255,9 +255,12 @@ static void reply_search(struct search_ctx *sc, struct buf *out)
 		if (!sc->match[i])
 			continue;
 		num = cmd->uid ? sc->refs[i].uid : sc->refs[i].seq;
-		if (min == 0)
+		if (min == 0) {
 			min = num;
+			min_modseq = sc->refs[i].modseq;
+		}
 		max = num;
+		max_modseq = sc->refs[i].modseq;
 		count++;
 		if (sc->refs[i].modseq > modseq)
 			modseq = sc->refs[i].modseq;
@@ -277,6 +280,18 @@ static void reply_search(struct search_ctx *sc, struct buf *out)
 				   (unsigned long long)modseq);
 		buf_puts(out, "\r\n");
 	} else if (opts != IMAP_SEARCH_RETURN_SAVE) {
+		/* With only MIN and/or MAX returned, MODSEQ is the highest
+		 * of the messages returned, not of all that matched (RFC
+		 * 4731 3.2). */
+		if (!(opts & (IMAP_SEARCH_RETURN_ALL |
+			      IMAP_SEARCH_RETURN_COUNT))) {
+			modseq = 0;
+			if (opts & IMAP_SEARCH_RETURN_MIN)
+				modseq = min_modseq;
+			if ((opts & IMAP_SEARCH_RETURN_MAX) &&
+			    max_modseq > modseq)
+				modseq = max_modseq;
+		}
 		buf_printf(out, "* ESEARCH (TAG \"%s\")%s", cmd->tag,
 			   cmd->uid ? " UID" : "");
 		if ((opts & IMAP_SEARCH_RETURN_MIN) && count > 0)
@@ -439,7 +454,7 @@ static void search_common(struct imap_cmd *cmd, enum search_kind kind)
 		return;
 	}
 	if (sc->search.modseq)
-		s->condstore = true;
+		imap_view_condstore_enable(s);
 	ret = imap_search_compile(&sc->search, keyword_index,
 				  imap_view_folder(s), &sc->prog);
 	if (ret < 0) {

@@ -119,7 +119,7 @@ void imap_cmd_status(struct imap_cmd *cmd)
 	if (!imap_arg_mailbox(cmd, &cmd->args[0], &name))
 		goto out;
 	if (items & IMAP_STATUS_HIGHESTMODSEQ)
-		cmd->s->condstore = true;
+		imap_view_condstore_enable(cmd->s);
 	ret = imap_status_write(cmd->s, name.data, items, &out);
 	if (ret < 0) {
 		imap_cmd_errno(cmd, ret, NULL);

@@ -144,7 +144,7 @@ void imap_cmd_store(struct imap_cmd *cmd)
 		goto out;
 	}
 	if (r.has_unchangedsince)
-		s->condstore = true;
+		imap_view_condstore_enable(s);
 	imap_view_keywords_check(s, &out);
 	if ((ret = folder_lock(f)) < 0) {
 		imap_cmd_errno(cmd, ret, NULL);

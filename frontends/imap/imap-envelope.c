@@ -34,9 +34,11 @@ static void write_address(struct buf *out, const struct address *a)
 	case ADDRESS_MAILBOX:
 		buf_putc(out, '(');
 		write_nstring(out, a->name);
-		/* The obsolete source route is not sent: clients have no
-		 * use for it and RFC 5322 deprecates it. */
-		buf_puts(out, " NIL ");
+		/* RFC 3501 7.4.2 puts the at-domain-list (the obsolete
+		 * source route, "@a,@b") second; NIL when there is none. */
+		buf_putc(out, ' ');
+		write_nstring(out, a->route);
+		buf_putc(out, ' ');
 		write_nstring(out, a->mailbox != NULL ? a->mailbox : "");
 		buf_putc(out, ' ');
 		write_nstring(out, a->domain != NULL ? a->domain : "");

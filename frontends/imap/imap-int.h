@@ -199,6 +199,9 @@ void imap_idle_changed(struct imap_session *s);
 bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 		      struct buf *out);
 void imap_view_close(struct imap_session *s);
+/* Turns CONDSTORE on for a CONDSTORE-enabling command; the first time, with
+ * a mailbox selected, sends its HIGHESTMODSEQ (RFC 7162 3.1). */
+void imap_view_condstore_enable(struct imap_session *s);
 struct folder *imap_view_folder(const struct imap_session *s);
 /* Syncs (forced for NOOP, CHECK, IDLE) and appends the untagged
  * updates the client may get now:

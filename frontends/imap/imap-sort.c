@@ -73,11 +73,13 @@ static bool key_is_number(enum imap_sort_key key)
 		key == IMAP_SORT_SIZE;
 }
 
-static void ascii_lower(struct buf *b, size_t from)
+/* i;ascii-casemap (RFC 4790 9.2, the comparator RFC 5256 sorts with) maps
+ * a-z to A-Z before comparing octets, so "[" and "_" sort after letters. */
+static void ascii_upper(struct buf *b, size_t from)
 {
 	for (; from < b->len; from++)
-		if (b->data[from] >= 'A' && b->data[from] <= 'Z')
-			b->data[from] += 'a' - 'A';
+		if (b->data[from] >= 'a' && b->data[from] <= 'z')
+			b->data[from] -= 'a' - 'A';
 }
 
 /* Appends the address key of the first mailbox of a field. */
@@ -96,7 +98,7 @@ static void address_key(const struct imap_msg_ref *m, const char *field,
 		;
 	if (a != NULL && !display) {
 		buf_puts(arena, a->mailbox);
-		ascii_lower(arena, start);
+		ascii_upper(arena, start);
 	} else if (a != NULL) {
 		if (a->name_utf8 != NULL && a->name_utf8[0] != '\0')
 			buf_puts(&tmp, a->name_utf8);
@@ -128,7 +130,7 @@ static int64_t compute_key(enum imap_sort_key key,
 	case IMAP_SORT_SUBJECT:
 		if (imap_msg_ref_header(m, "Subject", &v, &len)) {
 			imap_base_subject(v, len, arena);
-			ascii_lower(arena, start);
+			ascii_upper(arena, start);
 		}
 		break;
 	case IMAP_SORT_FROM:

@@ -146,6 +146,17 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 	return true;
 }
 
+void imap_view_condstore_enable(struct imap_session *s)
+{
+	/* A client that turns CONDSTORE on with a mailbox selected has not
+	 * seen its HIGHESTMODSEQ yet (RFC 7162 3.1). */
+	if (!s->condstore && s->state == IMAP_SELECTED &&
+	    s->view.shared != NULL)
+		imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
+			      imap_modseq(imap_view_folder(s)));
+	s->condstore = true;
+}
+
 void imap_view_close(struct imap_session *s)
 {
 	struct imap_view *v = &s->view;

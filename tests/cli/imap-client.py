@@ -1426,6 +1426,56 @@ def sc_sortthread():
     r.close()
 
 
+def sc_edges():
+    """Corners where a first version strayed from the RFCs."""
+    r = Raw('alice')
+    msgs = [crlf(b'Subject: a\n\n1\n'), crlf(b'Subject: _\n\n2\n'),
+            crlf(b'Subject: [xyz]\n\n3\n'), crlf(b'Subject: B\n\n4\n'),
+            crlf(b'From: <@route1,@route2:user@example.org>\n\n5\n')]
+    setup_box(r, 'Edge', msgs)
+    r.ok('SELECT Edge')
+    # i;ascii-casemap compares upper case: "[" and "_" come after letters.
+    r.expect('SORT (SUBJECT) US-ASCII 1:4', [b'* SORT 1 4 3 2'], 'OK .*',
+             'SORT SUBJECT with i;ascii-casemap (RFC 5256, RFC 4790 9.2)')
+    u, _ = r.cmd('FETCH 5 (ENVELOPE)')
+    check(u and b'((NIL "@route1,@route2" "user" "example.org"))' in u[0],
+          'ENVELOPE carries the source route (RFC 3501 7.4.2): %r' % u)
+    # FETCH MODSEQ turns CONDSTORE on: HIGHESTMODSEQ comes first, once.
+    u, _ = r.cmd('FETCH 1 (MODSEQ)')
+    check(len(u) == 2 and re.match(rb'\* OK \[HIGHESTMODSEQ \d+\]', u[0]),
+          'first CONDSTORE-enabling command sends HIGHESTMODSEQ '
+          '(RFC 7162 3.1): %r' % u)
+    u, _ = r.cmd('FETCH 1 (MODSEQ)')
+    eq(len(u), 1, 'HIGHESTMODSEQ only the first time')
+    mod = {}
+    for seq in (1, 3, 2):
+        u, _ = r.cmd('STORE %d +FLAGS (\\Seen)' % seq)
+        mod[seq] = int(re.search(rb'MODSEQ \((\d+)\)', u[0]).group(1))
+    r.expect('SEARCH RETURN (MIN) 1:3 MODSEQ 1',
+             [b'* ESEARCH (TAG "a%d") MIN 1 MODSEQ %d' % (r.n + 1, mod[1])],
+             'OK .*', 'MIN alone: MODSEQ of that message (RFC 4731 3.2)')
+    r.expect('SEARCH RETURN (MIN MAX) 1:3 MODSEQ 1',
+             [b'* ESEARCH (TAG "a%d") MIN 1 MAX 3 MODSEQ %d'
+              % (r.n + 1, mod[3])], 'OK .*',
+             'MIN and MAX: the higher of their two MODSEQs')
+    r.expect('SEARCH RETURN (ALL) 1:3 MODSEQ 1',
+             [b'* ESEARCH (TAG "a%d") ALL 1:3 MODSEQ %d' % (r.n + 1, mod[2])],
+             'OK .*', 'ALL: the highest MODSEQ of all matches')
+    # DELETE leaves the subscription alone (RFC 3501 6.3.6).
+    r.ok('CREATE EdgeGone')
+    r.ok('SUBSCRIBE EdgeGone')
+    r.ok('DELETE EdgeGone')
+    r.expect('LSUB "" EdgeGone', [b'* LSUB (\\Noselect) "/" EdgeGone'],
+             'OK .*',
+             'a deleted folder stays subscribed')
+    r.expect('LIST (SUBSCRIBED) "" EdgeGone',
+             [b'* LIST (\\NonExistent \\HasNoChildren \\Subscribed) '
+              b'"/" EdgeGone'], 'OK .*',
+             'LIST (SUBSCRIBED) shows it \\NonExistent (RFC 5258 3)')
+    r.ok('UNSUBSCRIBE EdgeGone')
+    r.close()
+
+
 def sc_literals():
     """Synchronizing literals, LITERAL+ (RFC 7888), quoted strings."""
     r = Raw()

@@ -48,6 +48,8 @@ ok "untagged updates from another session, never EXPUNGE during FETCH/STORE/SEAR
     ic updates
 ok "SORT and THREAD (REFERENCES, ORDEREDSUBJECT)" ic sortthread
 ok "synchronizing literals and LITERAL+ in any argument" ic literals
+ok "SORT casemap, ENVELOPE route, HIGHESTMODSEQ on enable, ESEARCH MODSEQ, DELETE keeps subscription" \
+    ic edges
 ok "bad input: unbalanced lists/quotes, huge literals, deep sections, wrong state" \
     ic badinput
 is "no folder was made outside alice's mailbox" \
