@@ -4,7 +4,9 @@
  *
  * The counts come from the folder's index: a STATUS of a large folder
  * that did not change costs two stat() calls and reading mailtree.index.
- * RECENT counts the messages still in new/.
+ * RECENT counts the messages in new/ that no session of this daemon has
+ * been given as \Recent; for the folder the session has selected, the
+ * ones it was given.
  */
 
 #include <errno.h>
@@ -61,7 +63,7 @@ int imap_status_write(struct imap_session *s, const char *name,
 	struct buf dir = BUF_INIT;
 	struct folder *f;
 	uint64_t size = 0;
-	uint32_t unseen = 0, recent = 0, deleted = 0;
+	uint32_t unseen = 0, recent = 0, deleted = 0, claim;
 	size_t i, j;
 	int ret;
 
@@ -74,14 +76,18 @@ int imap_status_write(struct imap_session *s, const char *name,
 	if (ret < 0)
 		return ret;
 	f = imap_folders_folder(sf);
+	claim = *imap_folders_recent_claim(sf);
 	for (i = 0; i < f->count; i++) {
 		const struct message *m = &f->msgs[i];
 
 		size += m->vsize;
 		unseen += !(m->flags & MFLAG_SEEN);
-		recent += m->in_new;
+		/* \Recent not yet given to a session of this daemon. */
+		recent += m->in_new && m->uid >= claim;
 		deleted += (m->flags & MFLAG_DELETED) != 0;
 	}
+	if (s->view.shared == sf)
+		recent = s->view.recent_count;
 	buf_puts(out, "* STATUS ");
 	imap_append_mailbox(s, name, out);
 	buf_puts(out, " (");

@@ -377,7 +377,15 @@ def sc_recent_once():
           % lines)
     lines, _ = a.cmd('SEARCH RECENT')
     check(lines[0] == '* SEARCH 1', 'but 1 in the first: %r' % lines)
-    for r in (ex, a, b):
+    lines, _ = a.cmd('STATUS "%s" (RECENT)' % folder)
+    check(any('(RECENT 1)' in l for l in lines),
+          'STATUS RECENT in the session that has it: %r' % lines)
+    z = Raw()
+    z.login()
+    lines, _ = z.cmd('STATUS "%s" (RECENT)' % folder)
+    check(any('(RECENT 0)' in l for l in lines),
+          'STATUS RECENT elsewhere once it was given out: %r' % lines)
+    for r in (ex, a, b, z):
         r.cmd('LOGOUT')
 
 
