@@ -59,7 +59,7 @@ is "and appends nothing" "$(uids Copies)" "1 2 "
 ok "mkdir of a new number, then rmdir" sh -c "mkdir '$MNT/Copies/55' && rmdir '$MNT/Copies/55'"
 # Both: 1 was used last by the failed cp -r, so it may outlive 0, and
 # while it lives Copies/1 names it rather than the message.
-ok "the new message directories go away after use" wait_for 6 sh -c \
+ok "the new message directories go away after use" wait_for 20 sh -c \
 	"test ! -e '$MNT/Copies/0' && grep -qx 1 '$MNT/Copies/1/uid'"
 is "Copies lists the copies" "$(ls "$MNT/Copies" | tr '\n' ' ')" "1 2 "
 is "no leftovers in tmp/" "$(ls "$MAILTREE_STORE/mail/alice/.Copies/tmp" | wc -l)" 0
