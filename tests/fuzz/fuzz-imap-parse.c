@@ -1,12 +1,14 @@
 /*
  * Fuzz target for the IMAP command parser and the FETCH and SEARCH
- * argument parsers.  The input is a client's byte stream: it is split at
+ * argument parsers, the SEARCH engine (on one message held in memory)
+ * and the SORT criteria.  The input is a client's byte stream: it is split at
  * LF into lines, and every literal the parser asks for is taken from the
  * bytes that follow (kept, streamed to a sink, or refused, by the
  * literal's size).  Complete FETCH and SEARCH commands go on to their own
  * parsers; mailbox-like strings to the mailbox decoder.
  */
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 #include "imap/imap-parser.h"
 #include "imap/imap-quote.h"
 #include "imap/imap-search-parse.h"
+#include "imap/imap-search.h"
+#include "imap/imap-sort.h"
 #include "imap/imap-seqset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,6 +58,37 @@ static size_t check_list(const struct imap_list *list, unsigned int depth)
 			n += check_list(&a->section, depth + 1);
 	}
 	return n;
+}
+
+/* Keyword names resolve to two letters; the rest are unknown. */
+static int fuzz_keyword(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "$Work") == 0 ? 0 : strcmp(name, "a") == 0 ? 1 : -1;
+}
+
+/* Compiles a parsed program and matches it against one message held in
+ * memory (the engine must not need the file: open_msg is NULL). */
+static void match_one(const struct imap_search *search)
+{
+	static const char hdr[] = "Subject: =?utf-8?q?f=C3=BC?= hi\n"
+		"From: A <a@b.example>\nTo: c@d\nDate: Mon, 7 Feb 1994 "
+		"21:52:25 -0800\nMessage-ID: <1@x>\n";
+	struct imap_msg_ref m = {
+		.seq = 3, .uid = 7, .flags = 0x3, .keywords = 1,
+		.modseq = 9, .vsize = 1234, .internal_date = 760000000,
+		.headers = hdr, .headers_len = sizeof(hdr) - 1,
+	};
+	struct imap_search_env env = { .max_seq = 5, .max_uid = 9 };
+	struct imap_search_prog *prog;
+	int r;
+
+	if (imap_search_compile(search, fuzz_keyword, NULL, &prog) < 0)
+		return;
+	r = imap_search_match(prog, &env, &m);
+	if (r != 0 && r != 1 && r != -EWOULDBLOCK)
+		abort();
+	imap_search_prog_free(&prog);
 }
 
 static void command(struct imap_parser *p)
@@ -96,9 +131,19 @@ static void command(struct imap_parser *p)
 				      args->count - i, &err) == 0) {
 			if (search.root == NULL)
 				abort();
+			match_one(&search);
 		} else if (err == NULL) {
 			abort();
 		}
+	} else if (strcasecmp(name, "SORT") == 0 && args->count > i) {
+		struct imap_sort_program sort;
+		const struct imap_list *l;
+
+		if (imap_arg_get_list(&args->args[i], &l) &&
+		    imap_sort_parse(l->args, l->count, &sort, &err) == 0 &&
+		    imap_search_parse_keys(&search, args->args + i + 1,
+					   args->count - i - 1, &err) == 0)
+			match_one(&search);
 	}
 	for (i = 0; i < args->count; i++) {
 		if (!imap_arg_get_astring(&args->args[i], &s, &len))
