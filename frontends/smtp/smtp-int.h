@@ -133,6 +133,9 @@ void smtp_bdat_begin(struct smtp_session *s, uint64_t size, bool last);
 size_t smtp_data_input(struct conn *c, const char *data, size_t len);
 /* Aborts every save of the transaction. */
 void smtp_data_abort(struct smtp_session *s);
+/* smtp-finish.c: the whole message is in the saves; finish them on the
+ * thread pool and reply. */
+void smtp_data_finish(struct smtp_session *s);
 /* After the replies to a transaction: close if the server is stopping. */
 void smtp_after_transaction(struct smtp_session *s);
 
