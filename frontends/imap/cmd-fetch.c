@@ -410,18 +410,21 @@ static void set_seen(struct fetch_ctx *fc)
 {
 	struct imap_session *s = fc->s;
 	struct folder *f = imap_view_folder(s);
+	bool locked = false;
 	size_t i;
 
-	if (folder_lock(f) < 0)
-		return;
+	/* The lock only once a message needs \Seen: a re-read takes none. */
 	for (i = 0; i < fc->seq_count; i++) {
 		struct message *m = imap_view_msg(s, fc->seqs[i]);
 
-		if (m != NULL && !(m->flags & MFLAG_SEEN))
-			folder_set_flags(f, m->uid, m->flags | MFLAG_SEEN,
-					 m->keywords);
+		if (m == NULL || (m->flags & MFLAG_SEEN))
+			continue;
+		if (!locked && folder_lock(f) == 0)
+			locked = true;
+		folder_set_flags(f, m->uid, m->flags | MFLAG_SEEN, m->keywords);
 	}
-	folder_unlock(f);
+	if (locked)
+		folder_unlock(f);
 	fc->fetch.items |= IMAP_FETCH_FLAGS;
 }
 

@@ -118,6 +118,7 @@ void imap_cmd_store(struct imap_cmd *cmd)
 	struct buf out = BUF_INIT;
 	size_t i = 1;
 	uint32_t seq;
+	bool locked = false;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
@@ -146,9 +147,15 @@ void imap_cmd_store(struct imap_cmd *cmd)
 	if (r.has_unchangedsince)
 		imap_view_condstore_enable(s);
 	imap_view_keywords_check(s, &out);
-	if ((ret = folder_lock(f)) < 0) {
-		imap_cmd_errno(cmd, ret, NULL);
-		goto out;
+	/* UNCHANGEDSINCE compares and stores under one lock (RFC 7162
+	 * 3.1.3); otherwise the lock is taken only once a message really
+	 * changes, so a STORE that changes nothing touches no lock file. */
+	if (r.has_unchangedsince) {
+		if ((ret = folder_lock(f)) < 0) {
+			imap_cmd_errno(cmd, ret, NULL);
+			goto out;
+		}
+		locked = true;
 	}
 	imap_seqset_iter_init(&it, &seqs, (uint32_t)s->view.count);
 	while (imap_seqset_iter_next(&it, &seq)) {
@@ -173,6 +180,8 @@ void imap_cmd_store(struct imap_cmd *cmd)
 		if (flags != m->flags || kw != m->keywords) {
 			uint32_t uid = m->uid;
 
+			if (!locked && folder_lock(f) == 0)
+				locked = true;
 			ret = folder_set_flags(f, uid, flags, kw);
 			m = folder_find_uid(f, uid);
 			if (ret < 0 || m == NULL)
@@ -199,7 +208,8 @@ void imap_cmd_store(struct imap_cmd *cmd)
 		}
 	}
 	imap_seqset_iter_release(&it);
-	folder_unlock(f);
+	if (locked)
+		folder_unlock(f);
 	conn_write(s->c, out.data, out.len);
 	if (!imap_seqset_is_empty(&modified)) {
 		buf_reset(&out);
