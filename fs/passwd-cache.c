@@ -55,32 +55,6 @@ static void slot_drop(struct slot *s)
 	free(s);
 }
 
-static int parse_fd(int fd, struct passwd_db **db_r)
-{
-	struct passwd_db *db = passwd_new();
-	char chunk[65536];
-	int ret = 0;
-
-	while (ret == 0) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ret = -errno;
-		else if (n == 0)
-			break;
-		else
-			ret = passwd_feed(db, chunk, (size_t)n);
-	}
-	if (ret == 0)
-		ret = passwd_finish(db);
-	if (ret < 0)
-		passwd_free(&db);
-	*db_r = db;
-	return ret;
-}
-
 int passwd_cache_open(const char *path, struct passwd_db **db_r)
 {
 	struct slot *s, *next;
@@ -112,7 +86,7 @@ int passwd_cache_open(const char *path, struct passwd_db **db_r)
 
 	/* Parsed outside the lock; what was fstat()ed is what is read, so
 	 * a change after the fstat() only makes the next call parse again. */
-	ret = parse_fd(fd, &db);
+	ret = passwd_read_fd(fd, &db);
 	close(fd);
 	if (ret < 0)
 		return ret;

@@ -353,17 +353,12 @@ int passwd_parse_stream(FILE *f, struct passwd_db **db_r)
 	return ret;
 }
 
-int passwd_open(const char *path, struct passwd_db **db_r)
+int passwd_read_fd(int fd, struct passwd_db **db_r)
 {
-	struct passwd_db *db;
+	struct passwd_db *db = passwd_new();
 	char chunk[65536];
-	int fd, ret = 0;
+	int ret = 0;
 
-	*db_r = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	db = passwd_new();
 	while (ret == 0) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -376,11 +371,23 @@ int passwd_open(const char *path, struct passwd_db **db_r)
 		else
 			ret = passwd_feed(db, chunk, (size_t)n);
 	}
-	close(fd);
 	if (ret == 0)
 		ret = passwd_finish(db);
 	if (ret < 0)
 		passwd_free(&db);
 	*db_r = db;
+	return ret;
+}
+
+int passwd_open(const char *path, struct passwd_db **db_r)
+{
+	int fd, ret;
+
+	*db_r = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = passwd_read_fd(fd, db_r);
+	close(fd);
 	return ret;
 }

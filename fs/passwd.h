@@ -65,9 +65,11 @@ struct passwd_db;
 struct passwd_db *passwd_new(void);
 int passwd_feed(struct passwd_db *db, const void *data, size_t len);
 int passwd_finish(struct passwd_db *db);
-/* The whole of a memory buffer, a stdio stream, or a file. */
+/* The whole of a memory buffer, a stdio stream, a descriptor (read to
+ * its end) or a file. */
 int passwd_parse(const void *data, size_t len, struct passwd_db **db_r);
 int passwd_parse_stream(FILE *f, struct passwd_db **db_r);
+int passwd_read_fd(int fd, struct passwd_db **db_r);
 int passwd_open(const char *path, struct passwd_db **db_r);
 void passwd_free(struct passwd_db **db);
 

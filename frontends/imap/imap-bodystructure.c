@@ -235,6 +235,18 @@ static int write_envelope(struct bs_ctx *ctx, const struct mime_part *msg)
 
 static int write_part(struct bs_ctx *ctx, const struct mime_part *p);
 
+/* The extension data multiparts and leaves end with (RFC 3501 7.4.2):
+ * disposition, language, location. */
+static void write_ext_tail(struct buf *out, const struct mime_part *p)
+{
+	buf_putc(out, ' ');
+	write_disposition(out, p);
+	buf_putc(out, ' ');
+	write_language(out, p->language);
+	buf_putc(out, ' ');
+	write_nstr(out, p->location);
+}
+
 static int write_multipart(struct bs_ctx *ctx, const struct mime_part *p)
 {
 	struct buf *out = ctx->out;
@@ -256,12 +268,7 @@ static int write_multipart(struct bs_ctx *ctx, const struct mime_part *p)
 	if (ctx->extended) {
 		buf_putc(out, ' ');
 		write_params(out, &p->params, false);
-		buf_putc(out, ' ');
-		write_disposition(out, p);
-		buf_putc(out, ' ');
-		write_language(out, p->language);
-		buf_putc(out, ' ');
-		write_nstr(out, p->location);
+		write_ext_tail(out, p);
 	}
 	buf_putc(out, ')');
 	return 0;
@@ -301,12 +308,7 @@ static int write_leaf(struct bs_ctx *ctx, const struct mime_part *p)
 	if (ctx->extended) {
 		buf_putc(out, ' ');
 		write_nstr(out, p->md5);
-		buf_putc(out, ' ');
-		write_disposition(out, p);
-		buf_putc(out, ' ');
-		write_language(out, p->language);
-		buf_putc(out, ' ');
-		write_nstr(out, p->location);
+		write_ext_tail(out, p);
 	}
 	buf_putc(out, ')');
 	return 0;
