@@ -36,9 +36,7 @@ static const struct {
 	{ "hst", -600 }, { "akst", -540 }, { "akdt", -480 },
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * well-known algorithm); independent of the process time zone. */
-static int64_t days_from_civil(int64_t y, unsigned int m, unsigned int d)
+int64_t date_days_from_civil(int64_t y, unsigned int m, unsigned int d)
 {
 	int64_t era;
 	unsigned int yoe, doy, doe;
@@ -239,7 +237,7 @@ int date_parse(const char *s, size_t len, time_t *time_r, int *tz_min_r)
 		year += 1900;
 	if (year < 1900 || day < 1 || day > days_in_month(year, mon))
 		return -EINVAL;
-	t = days_from_civil(year, (unsigned int)mon, (unsigned int)day) *
+	t = date_days_from_civil(year, (unsigned int)mon, (unsigned int)day) *
 		86400 + hh * 3600 + mi * 60 + ss - (int64_t)tz * 60;
 	*time_r = (time_t)t;
 	*tz_min_r = tz;

@@ -12,6 +12,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /*
@@ -20,6 +21,9 @@
  * -EINVAL if no date can be made of it (the outputs are then untouched).
  */
 int date_parse(const char *s, size_t len, time_t *time_r, int *tz_min_r);
+/* Days since 1970-01-01 of a proleptic Gregorian date, month 1-12 (Howard
+ * Hinnant's days_from_civil); independent of the process time zone. */
+int64_t date_days_from_civil(int64_t y, unsigned int m, unsigned int d);
 
 /* Formats an instant as an RFC 5322 date in the given zone, e.g.
  * "Tue, 1 Jul 2003 10:52:37 +0200". */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "date.h"
 #include "mbox.h"
 #include "util.h"
 
@@ -166,19 +167,6 @@ static int parse_zone(const char *t, size_t n, int *minutes_r)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * The date is a list of tokens in any order: so asctime ("Tue Mar  4
  * 03:33:20 2003"), asctime with a zone before or after the year, and RFC
@@ -258,7 +246,7 @@ int mbox_parse_date(const char *s, size_t len, int64_t *t_r)
 	}
 	if (mon < 0 || day < 1 || day > 31 || year < 0 || secs < 0)
 		return -EINVAL;
-	*t_r = days_from_civil(year, mon, day) * 86400 + secs -
+	*t_r = date_days_from_civil(year, (unsigned int)mon, (unsigned int)day) * 86400 + secs -
 	       (int64_t)zone * 60;
 	return 0;
 }

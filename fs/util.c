@@ -204,6 +204,26 @@ int read_full(int fd, void *data, size_t len, size_t *got_r)
 	return 0;
 }
 
+ssize_t pread_full(int fd, void *data, size_t len, uint64_t off)
+{
+	char *p = data;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, (off_t)(off + got));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int fd_copy(int fd, fd_sink *sink, void *ctx)
 {
 	char *chunk = xmalloc(65536);

@@ -45,6 +45,9 @@ int xsnprintf(char *dst, size_t size, const char *fmt, ...)
 int write_full(int fd, const void *data, size_t len);
 /* read() until `len` bytes or EOF; stores the count in *got_r. */
 int read_full(int fd, void *data, size_t len, size_t *got_r);
+/* pread() until `len` bytes or end of file.  Returns the count read
+ * (short only at end of file) or a negative errno. */
+ssize_t pread_full(int fd, void *data, size_t len, uint64_t off);
 /* Receives the bytes fd_copy() reads; a negative errno stops the copy. */
 typedef int fd_sink(void *ctx, const void *data, size_t len);
 /* Reads fd to its end in 64 KiB chunks, handing each to sink.  Returns 0,

@@ -221,7 +221,7 @@ static int write_envelope(struct bs_ctx *ctx, const struct mime_part *msg)
 	if (len > IMAP_BODYSTRUCTURE_HEADER_MAX)
 		len = IMAP_BODYSTRUCTURE_HEADER_MAX;
 	hdr = xmalloc((size_t)len + 1);
-	got = imap_pread(ctx->fd, hdr, (size_t)len, msg->hdr_offset);
+	got = pread_full(ctx->fd, hdr, (size_t)len, msg->hdr_offset);
 	if (got < 0) {
 		free(hdr);
 		return (int)got;

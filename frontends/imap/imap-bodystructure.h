@@ -18,8 +18,8 @@
  * Sizes are octets of the body with CRLF line endings (imap-crlf.h),
  * counted by reading the message once through `fd` in chunks; line counts
  * come from the tree.  Parameter lists are ("NAME" "value" ...) or NIL,
- * names in uppercase; a text part without a charset gets ("CHARSET"
- * "us-ascii"), the RFC 2045 default.  A value that is not printable ASCII
+ * names in uppercase; a text part without a charset is given
+ * ("CHARSET" "us-ascii"), the RFC 2045 default.  A value that is not printable ASCII
  * (RFC 2231 values decoded to 8-bit) is sent as NAME* "utf-8''%XX..." so
  * it reaches the client exact and in a known charset.  The encoding is
  * the first word of Content-Transfer-Encoding as written, "7bit" when

@@ -46,26 +46,6 @@ void imap_crlf_convert(struct imap_crlf *c, const void *data, size_t len,
 	}
 }
 
-ssize_t imap_pread(int fd, void *data, size_t len, uint64_t off)
-{
-	char *p = data;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, p + got, len - got, (off_t)(off + got));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 int imap_crlf_prev_cr(int fd, uint64_t off, bool *prev_cr_r)
 {
 	char c;
@@ -74,7 +54,7 @@ int imap_crlf_prev_cr(int fd, uint64_t off, bool *prev_cr_r)
 	*prev_cr_r = false;
 	if (off == 0)
 		return 0;
-	n = imap_pread(fd, &c, 1, off - 1);
+	n = pread_full(fd, &c, 1, off - 1);
 	if (n < 0)
 		return (int)n;
 	*prev_cr_r = n == 1 && c == '\r';
@@ -138,7 +118,7 @@ int imap_crlf_marks(int fd, const uint64_t *offs, size_t n,
 		want = offs[i] - pos;
 		if (want > IMAP_CRLF_CHUNK)
 			want = IMAP_CRLF_CHUNK;
-		got = imap_pread(fd, chunk, (size_t)want, pos);
+		got = pread_full(fd, chunk, (size_t)want, pos);
 		if (got < 0) {
 			ret = (int)got;
 			break;

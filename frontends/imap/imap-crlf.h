@@ -37,10 +37,6 @@ void imap_crlf_init(struct imap_crlf *c, bool prev_cr, bool nul_to_80);
 void imap_crlf_convert(struct imap_crlf *c, const void *data, size_t len,
 		       struct buf *out);
 
-/* pread() until `len` bytes or end of file.  Returns the count read
- * (short only at end of file) or a negative errno. */
-ssize_t imap_pread(int fd, void *data, size_t len, uint64_t off);
-
 /* Whether the byte just before `off` is a CR (false at offset 0). */
 int imap_crlf_prev_cr(int fd, uint64_t off, bool *prev_cr_r);
 

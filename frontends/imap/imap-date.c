@@ -6,27 +6,13 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "date.h"
 #include "imap-date.h"
 
 static const char months[12][4] = {
 	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned int m, unsigned int d)
-{
-	int64_t era;
-	unsigned int yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned int)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
 
 static unsigned int days_in_month(unsigned int y, unsigned int m)
 {
@@ -80,7 +66,7 @@ static bool parse_day(const char **sp, const char *end, int64_t *days_r)
 	if (!digits(&s, end, 4, &year) || year < 1 || day < 1 ||
 	    day > days_in_month(year, mon + 1))
 		return false;
-	*days_r = days_from_civil(year, mon + 1, day);
+	*days_r = date_days_from_civil(year, mon + 1, day);
 	*sp = s;
 	return true;
 }

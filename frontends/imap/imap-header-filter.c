@@ -170,7 +170,7 @@ int imap_header_filter(int fd, uint64_t off, uint64_t end,
 
 		if (want > IMAP_CRLF_CHUNK)
 			want = IMAP_CRLF_CHUNK;
-		got = imap_pread(fd, chunk, (size_t)want, off);
+		got = pread_full(fd, chunk, (size_t)want, off);
 		if (got <= 0) {
 			ret = got < 0 ? (int)got : -EIO;
 			break;

@@ -115,7 +115,7 @@ static int refill(struct imap_section *sec)
 		want = seg->end - sec->pos;
 		if (want > IMAP_CRLF_CHUNK)
 			want = IMAP_CRLF_CHUNK;
-		got = imap_pread(sec->fd, sec->chunk, (size_t)want, sec->pos);
+		got = pread_full(sec->fd, sec->chunk, (size_t)want, sec->pos);
 		if (got < 0)
 			return (int)got;
 		if (got == 0)

@@ -485,6 +485,18 @@ static void set_diag(struct smtp_client_rcpt *r, int code,
 		  text->data);
 }
 
+/* "RCPT TO:<addr>" with its DSN parameters where the server has DSN. */
+static void put_rcpt(const struct smtp_client *cl,
+		     const struct smtp_client_rcpt *r, struct buf *out)
+{
+	buf_printf(out, "RCPT TO:<%s>", r->addr);
+	if (cl->dsn && r->notify != NULL)
+		buf_printf(out, " NOTIFY=%s", r->notify);
+	if (cl->dsn && r->orcpt != NULL)
+		buf_printf(out, " ORCPT=%s", r->orcpt);
+	buf_puts(out, "\r\n");
+}
+
 int smtp_client_send(struct smtp_client *cl, const char *sender,
 		     const char *envid, bool ret_hdrs,
 		     struct smtp_client_rcpt *rcpts, size_t count,
@@ -518,12 +530,7 @@ int smtp_client_send(struct smtp_client *cl, const char *sender,
 			/* Sent one at a time below. */
 			break;
 		}
-		buf_printf(&cmds, "RCPT TO:<%s>", r->addr);
-		if (cl->dsn && r->notify != NULL)
-			buf_printf(&cmds, " NOTIFY=%s", r->notify);
-		if (cl->dsn && r->orcpt != NULL)
-			buf_printf(&cmds, " ORCPT=%s", r->orcpt);
-		buf_puts(&cmds, "\r\n");
+		put_rcpt(cl, r, &cmds);
 	}
 	if (cl->pipelining)
 		buf_puts(&cmds, "DATA\r\n");
@@ -551,12 +558,7 @@ int smtp_client_send(struct smtp_client *cl, const char *sender,
 
 		if (!cl->pipelining) {
 			buf_reset(&cmds);
-			buf_printf(&cmds, "RCPT TO:<%s>", r->addr);
-			if (cl->dsn && r->notify != NULL)
-				buf_printf(&cmds, " NOTIFY=%s", r->notify);
-			if (cl->dsn && r->orcpt != NULL)
-				buf_printf(&cmds, " ORCPT=%s", r->orcpt);
-			buf_puts(&cmds, "\r\n");
+			put_rcpt(cl, r, &cmds);
 			if ((ret = cl_write(cl, cmds.data, cmds.len)) < 0)
 				goto out;
 		}
