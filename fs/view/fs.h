@@ -195,6 +195,9 @@ struct node {
  * files): the kernel is told when the message goes (changes.c). */
 #define VIEW_TIMEOUT_IMMUTABLE 86400.0
 
+/* loop.c: serves requests until unmounted; < 0 on a device error. */
+int view_loop(struct fuse_session *se);
+
 /* tree.c */
 int tree_init(struct view *v);
 void tree_release(struct view *v);

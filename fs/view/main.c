@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mailtree-fs: cannot start the watcher\n");
 		goto out_unmount;
 	}
-	ret = fuse_session_loop(v.se) != 0;
+	ret = view_loop(v.se) != 0;
 	watch_stop(&v, thr);
 out_unmount:
 	fuse_session_unmount(v.se);

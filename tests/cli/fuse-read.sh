@@ -138,5 +138,23 @@ ok "the mount is still alive" kill -0 "$MTFS_PID"
 fuse_unmount
 ok "fusermount3 -u ends mailtree-fs" test -z "$(mountpoint -q "$MNT" && echo mounted)"
 is "mailtree-fs exits 0" "$MTFS_STATUS" 0
+# SIGTERM ends the request loop whether it sleeps (an idle mount) or
+# still polls the device after a burst of requests.
+for when in idle busy; do
+	fuse_mount -o user=alice || bail "cannot mount again"
+	if [ $when = idle ]; then
+		sleep 0.5
+	else
+		cat "$MNT"/INBOX/*/message.eml >/dev/null
+	fi
+	kill -TERM "$MTFS_PID"
+	ok "SIGTERM on an $when mount: mailtree-fs exits" \
+		wait_for 5 sh -c "! kill -0 $MTFS_PID"
+	wait "$MTFS_PID" 2>/dev/null
+	is "and exits 0 ($when)" "$?" 0
+	MTFS_PID=
+	ok "and the mount point is free ($when)" \
+		sh -c "! mountpoint -q '$MNT'"
+done
 ok "no sanitizer report" sh -c "! grep -E 'Sanitizer|runtime error' '$T_DIR/mtfs.err'"
 done_testing
