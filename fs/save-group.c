@@ -28,7 +28,7 @@ struct group {
 	struct folder *folder;	/* for committing; opened at first use */
 	struct entry *queue, **queue_tail;
 	unsigned int users;	/* threads in save_group_finish() */
-	bool committing;	/* a thread is in save_commit() */
+	bool committing;	/* a thread is in save_commit_begin() */
 	pthread_cond_t cond;	/* a commit ended */
 	struct group *prev, *next;	/* most recently used first */
 };
@@ -108,10 +108,17 @@ static void group_put(struct group *g)
 	}
 }
 
-/* Commits everything queued on g, with groups_lock released meanwhile. */
+/*
+ * Commits everything queued on g, with groups_lock released meanwhile.
+ * The next batch may start committing as soon as this one's renames and
+ * UID lines are done: the fsyncs of this batch (its directory and the
+ * uidlist) run after that, alongside the next batch's, and only then are
+ * its saves done.
+ */
 static void group_commit(struct group *g)
 {
 	struct entry *batch = g->queue, *e;
+	struct save_later later = { .dir = NULL, .uidlist_fd = -1 };
 	struct save **saves;
 	uint32_t *uids;
 	int *rets;
@@ -132,8 +139,16 @@ static void group_commit(struct group *g)
 		saves[i] = e->save;
 	if (g->folder == NULL)
 		ret = folder_open_lazy(g->dir, &g->folder);
+	if (ret == 0)
+		save_commit_begin(g->folder, saves, n, rets, uids, &later);
+
+	pthread_mutex_lock(&groups_lock);
+	g->committing = false;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&groups_lock);
+
 	if (ret == 0) {
-		save_commit(g->folder, saves, n, rets, uids);
+		save_commit_end(saves, n, rets, uids, &later);
 	} else {
 		for (i = 0; i < n; i++) {
 			save_abort(&saves[i]);
@@ -148,7 +163,6 @@ static void group_commit(struct group *g)
 		e->uid = uids[i];
 		e->done = true;
 	}
-	g->committing = false;
 	pthread_cond_broadcast(&g->cond);
 	free(saves);
 	free(rets);
@@ -175,9 +189,10 @@ int save_group_finish(struct save **sp, uint32_t *uid_r)
 	g->queue_tail = &e.next;
 	/* Whoever finds no commit running commits the whole queue, its
 	 * own save included; the others wait and, if their save was queued
-	 * too late for that commit, one of them runs the next. */
+	 * too late for that commit, one of them runs the next (perhaps
+	 * while the fsyncs of its own batch are still running). */
 	while (!e.done) {
-		if (!g->committing)
+		if (!g->committing && g->queue != NULL)
 			group_commit(g);
 		else
 			pthread_cond_wait(&g->cond, &groups_lock);

@@ -8,10 +8,13 @@
  *
  * save_group_finish() is save_finish() without flags: each thread fsync()s
  * its own file, then queues the save on its folder.  One thread at a time
- * commits a folder's queue with save_commit(): one dovecot-uidlist lock,
- * one rename per message, one fsync of the directory and one uidlist
- * write for all of them.  Threads that queue while a commit runs wait for
- * it to end and then go into the next one together.  A save still returns
+ * commits a folder's queue: one dovecot-uidlist lock, one rename per
+ * message and one uidlist write for all of them, then, with the lock
+ * released, one fsync of the directory and one of the uidlist.  Threads
+ * that queue while a commit holds the lock wait for it and then go into
+ * the next one together; that one may start while the previous one's
+ * fsyncs are still running, so one folder's commits overlap on the disk
+ * as different folders' do.  A save still returns
  * only after its own file and its directory entry are on disk, so the
  * store's promise is unchanged: 0 means durable.
  *

@@ -203,9 +203,11 @@ static void commit_rename(struct save **saves, size_t n, int *ret)
 
 /* One fsync per directory that received a message.  A directory that
  * cannot be synced takes its messages back: not durable, so not a
- * success, and a retry by the sender must not store them twice. */
-static void commit_sync_dirs(struct folder *f, struct save **saves, size_t n,
-			     int *ret)
+ * success, and a retry by the sender must not store them twice (the
+ * uidlist line it may have got names a file that is gone: the next sync
+ * treats it as expunged). */
+static void commit_sync_dirs(const char *folder_dir, struct save **saves,
+			     size_t n, int *ret)
 {
 	static const char *const sub[2] = { "new", "cur" };
 	struct buf dir = BUF_INIT;
@@ -219,7 +221,7 @@ static void commit_sync_dirs(struct folder *f, struct save **saves, size_t n,
 		if (i == n)
 			continue;
 		buf_reset(&dir);
-		buf_printf(&dir, "%s/%s", f->dir, sub[d]);
+		buf_printf(&dir, "%s/%s", folder_dir, sub[d]);
 		err = fsync_dir(dir.data);
 		if (err == 0)
 			continue;
@@ -233,13 +235,15 @@ static void commit_sync_dirs(struct folder *f, struct save **saves, size_t n,
 	buf_release(&dir);
 }
 
-/* UIDs for the saves that are in place, in one uidlist write. */
+/* UIDs for the saves that are in place, in one uidlist write whose
+ * fdatasync() is left to *sync_fd (see uidlist_write_later()). */
 static int commit_uids(struct folder *f, struct save **saves, size_t n,
-		       const int *ret, uint32_t *uid_r)
+		       const int *ret, uint32_t *uid_r, int *sync_fd)
 {
 	size_t i;
 	int err;
 
+	*sync_fd = -1;
 	err = uidlist_refresh(&f->uidlist);
 	if (err < 0)
 		return err;
@@ -258,44 +262,79 @@ static int commit_uids(struct folder *f, struct save **saves, size_t n,
 			uid_r[i] = s->want_uid;
 		}
 	}
-	return uidlist_write(&f->uidlist, false);
+	return uidlist_write_later(&f->uidlist, false, sync_fd);
+}
+
+void save_commit_begin(struct folder *f, struct save **saves, size_t n,
+		       int *ret_r, uint32_t *uids, struct save_later *later)
+{
+	size_t i;
+	int ret;
+
+	later->dir = xstrdup(f->dir);
+	later->uidlist_fd = -1;
+	later->uids_lost = false;
+	for (i = 0; i < n; i++)
+		uids[i] = 0;
+	/* UIDs are given under the lock, right after the renames, so that
+	 * UIDs follow the order in which messages became visible.  The
+	 * fsyncs wait until the lock is released: the next commit into
+	 * the folder (another process's, or the next group's) need not
+	 * wait for this one's disk writes. */
+	ret = folder_lock(f);
+	for (i = 0; i < n; i++)
+		ret_r[i] = ret;
+	if (ret < 0)
+		return;
+	commit_rename(saves, n, ret_r);
+	ret = commit_uids(f, saves, n, ret_r, uids, &later->uidlist_fd);
+	folder_unlock(f);
+	if (ret < 0) {
+		log_warn("%s: %zu message(s) saved but UIDs not recorded: %s",
+			 f->dir, n, strerror(-ret));
+		later->uids_lost = true;
+	}
+}
+
+void save_commit_end(struct save **saves, size_t n, int *ret_r,
+		     uint32_t *uids, struct save_later *later)
+{
+	size_t i;
+
+	commit_sync_dirs(later->dir, saves, n, ret_r);
+	if (later->uidlist_fd >= 0) {
+		if (fdatasync(later->uidlist_fd) < 0) {
+			log_warn("%s: UIDs of %zu message(s) not synced: %s",
+				 later->dir, n, strerror(errno));
+			later->uids_lost = true;
+		}
+		close(later->uidlist_fd);
+		later->uidlist_fd = -1;
+	}
+	/* The messages are safely in place even when their UID lines are
+	 * not: the next sync of the folder gives them UIDs, so this is
+	 * still a success for the sender, without a UID. */
+	for (i = 0; i < n; i++) {
+		if (ret_r[i] < 0 || later->uids_lost)
+			uids[i] = 0;
+		save_free(&saves[i], ret_r[i] < 0);
+	}
+	free(later->dir);
+	later->dir = NULL;
 }
 
 void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
 		 uint32_t *uid_r)
 {
 	uint32_t one_uid, *uids = n == 1 ? &one_uid : xcalloc(n, sizeof(*uids));
+	struct save_later later;
 	size_t i;
-	int ret;
 
-	for (i = 0; i < n; i++)
-		uids[i] = 0;
-	/* UIDs are given under the lock, right after the renames, so that
-	 * UIDs follow the order in which messages became visible. */
-	ret = folder_lock(f);
-	for (i = 0; i < n; i++)
-		ret_r[i] = ret;
-	if (ret == 0) {
-		commit_rename(saves, n, ret_r);
-		commit_sync_dirs(f, saves, n, ret_r);
-		ret = commit_uids(f, saves, n, ret_r, uids);
-		folder_unlock(f);
-		if (ret < 0) {
-			/* The messages are safely in place; only the UID lines
-			 * could not be written.  The next sync of the folder
-			 * gives them UIDs, so this is still a success for the
-			 * sender. */
-			log_warn("%s: %zu message(s) saved but UIDs not "
-				 "recorded: %s", f->dir, n, strerror(-ret));
-			for (i = 0; i < n; i++)
-				uids[i] = 0;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (uid_r != NULL)
-			uid_r[i] = ret_r[i] == 0 ? uids[i] : 0;
-		save_free(&saves[i], ret_r[i] < 0);
-	}
+	save_commit_begin(f, saves, n, ret_r, uids, &later);
+	save_commit_end(saves, n, ret_r, uids, &later);
+	if (uid_r != NULL)
+		for (i = 0; i < n; i++)
+			uid_r[i] = uids[i];
 	if (uids != &one_uid)
 		free(uids);
 }

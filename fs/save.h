@@ -19,6 +19,7 @@
  */
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -48,8 +49,9 @@ void save_abort(struct save **s);
  *                   and works out its final name; no lock is taken.  On
  *                   failure the save is still open: save_abort() it.
  *   save_commit()   takes the folder lock once, renames each prepared save
- *                   into place, fsync()s each directory that received one
- *                   and gives them UIDs in one uidlist write.  It frees
+ *                   into place and gives them UIDs in one uidlist write,
+ *                   releases the lock, then fsync()s each directory that
+ *                   received one and the uidlist.  It frees
  *                   every save (setting saves[i] NULL) and stores each
  *                   one's result in ret_r[i] (0 = durable) and its UID in
  *                   uid_r[i] (0 when it got none; uid_r may be NULL).  f is
@@ -60,6 +62,24 @@ int save_prepare(struct save *s, uint32_t flags, uint32_t keywords,
 		 time_t internal_date);
 void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
 		 uint32_t *uid_r);
+/*
+ * save_commit() in two halves, for a caller that lets the next commit
+ * into the folder begin while this one's fsyncs run (save-group.c):
+ * save_commit_begin() renames and records the UIDs in uids[] under the
+ * lock and releases it; save_commit_end() fsyncs the directories and the
+ * uidlist, settles ret_r[] and uids[] and frees the saves.  Nothing of f
+ * is used by the second half, which may run while another thread
+ * commits with f.  Only after save_commit_end() are the saves durable.
+ */
+struct save_later {
+	char *dir;		/* the folder directory */
+	int uidlist_fd;		/* an append to fdatasync(), or -1 */
+	bool uids_lost;		/* the UID lines could not be written */
+};
+void save_commit_begin(struct folder *f, struct save **saves, size_t n,
+		       int *ret_r, uint32_t *uids, struct save_later *later);
+void save_commit_end(struct save **saves, size_t n, int *ret_r,
+		     uint32_t *uids, struct save_later *later);
 /* The directory of the folder the save goes to. */
 const char *save_folder_dir(const struct save *s);
 /*

@@ -458,7 +458,10 @@ out:
 	return ret;
 }
 
-static int write_append(struct uidlist *ul)
+/* Appends the new records.  With sync_fd NULL the data is fdatasync()ed
+ * here; otherwise the descriptor is left open in *sync_fd for the caller
+ * to fdatasync() (and close) later. */
+static int write_append(struct uidlist *ul, int *sync_fd)
 {
 	struct buf data = BUF_INIT;
 	struct stat st;
@@ -478,11 +481,14 @@ static int write_append(struct uidlist *ul)
 		goto out;
 	}
 	ret = write_full(fd, data.data, data.len);
-	if (ret == 0 && fdatasync(fd) < 0)
+	if (ret == 0 && sync_fd == NULL && fdatasync(fd) < 0)
 		ret = -errno;
 	if (ret == 0 && fstat(fd, &st) < 0)
 		ret = -errno;
-	close(fd);
+	if (ret == 0 && sync_fd != NULL)
+		*sync_fd = fd;
+	else
+		close(fd);
 	if (ret == 0) {
 		ul->size = st.st_size;
 		ul->written = ul->count;
@@ -494,10 +500,17 @@ out:
 
 int uidlist_write(struct uidlist *ul, bool force_rewrite)
 {
+	return uidlist_write_later(ul, force_rewrite, NULL);
+}
+
+int uidlist_write_later(struct uidlist *ul, bool force_rewrite, int *sync_fd)
+{
+	if (sync_fd != NULL)
+		*sync_fd = -1;
 	if (force_rewrite || !ul->exists || ul->broken || ul->need_rewrite ||
 	    ul->version != 3)
 		return write_whole(ul);
 	if (ul->written == ul->count)
 		return 0;
-	return write_append(ul);
+	return write_append(ul, sync_fd);
 }

@@ -92,6 +92,11 @@ void uidlist_new_validity(struct uidlist *ul, uint32_t uidvalidity);
  * broken, records were dropped, or `force_rewrite` is set.  The data is
  * fdatasync()ed.  The caller holds the lock. */
 int uidlist_write(struct uidlist *ul, bool force_rewrite);
+/* uidlist_write(), but an append is left for the caller to fdatasync():
+ * *sync_fd is then its open descriptor (else -1), to fdatasync() and
+ * close once the lock is released.  A whole rewrite is always synced
+ * before its rename, since the old file is gone after it. */
+int uidlist_write_later(struct uidlist *ul, bool force_rewrite, int *sync_fd);
 
 /* Parses one header line (without the newline) into ul.  Exposed for the
  * fuzz target. */
