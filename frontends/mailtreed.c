@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "folder.h"
 #include "imap/imap.h"
 #include "passwd-cache.h"
 #include "queue/runner.h"
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	/* Computed once, before threads save messages in parallel. */
 	(void)maildir_hostname();
+	/* Folders live long here: each keeps its lock's inode. */
+	folder_keep_lock_inodes(true);
 	if (server_init(&srv, uv_default_loop(), &cfg, &err) < 0 ||
 	    server_listen(&srv, &err) < 0) {
 		log_error("%s", err.data);

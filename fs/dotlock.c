@@ -79,46 +79,13 @@ static bool lock_is_stale(const char *path, const char *lock_path,
 	return true;
 }
 
-/*
- * Creates the lock file with O_EXCL, which fails with EEXIST when the lock
- * is held, then writes the owner ("pid:host") into it, as Dovecot does
- * with dotlock_use_excl (its default).  O_EXCL is atomic on local file
- * systems and on NFS v3 and later.  A process that dies between the
- * create and the write leaves an empty lock: it has no owner to check,
- * so it is judged stale by its age (set->stale_secs) alone.  Earlier
- * versions wrote a temporary file and link()ed it, which costs two more
- * inodes per lock; on a busy server that was most of the work of taking
- * a lock.
- */
-static int lock_once(const char *path, const char *lock_path,
-		     const struct dotlock_settings *set, struct dotlock *lock)
+/* The lock is held by someone: overrides it when stale.  Returns -EAGAIN
+ * either way (the caller tries again). */
+static int lock_held(const char *path, const char *lock_path,
+		     const struct dotlock_settings *set)
 {
-	char host[256], data[320];
 	struct stat st, again;
-	int fd, ret;
 
-	if (gethostname(host, sizeof(host)) < 0)
-		host[0] = '\0';
-	host[sizeof(host) - 1] = '\0';
-	ret = xsnprintf(data, sizeof(data), "%ld:%s", (long)getpid(), host);
-	if (ret < 0)
-		return ret;
-	fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		ret = write_full(fd, data, strlen(data));
-		if (ret == 0 && fstat(fd, &st) < 0)
-			ret = -errno;
-		close(fd);
-		if (ret < 0) {
-			unlink(lock_path);
-			return ret;
-		}
-		lock->dev = st.st_dev;
-		lock->ino = st.st_ino;
-		return 0;
-	}
-	if (errno != EEXIST)
-		return -errno;
 	if (lstat(lock_path, &st) < 0 ||
 	    !lock_is_stale(path, lock_path, &st, set))
 		return -EAGAIN;
@@ -131,8 +98,169 @@ static int lock_once(const char *path, const char *lock_path,
 	return -EAGAIN;
 }
 
+static int lock_link(const char *lock_path, const char *owner,
+		     struct dotlock_spare *sp, struct dotlock *lock);
+
+/*
+ * Creates the lock file with O_EXCL, which fails with EEXIST when the lock
+ * is held, then writes the owner ("pid:host") into it, as Dovecot does
+ * with dotlock_use_excl (its default).  O_EXCL is atomic on local file
+ * systems and on NFS v3 and later.  A process that dies between the
+ * create and the write leaves an empty lock: it has no owner to check,
+ * so it is judged stale by its age (set->stale_secs) alone.  Earlier
+ * versions wrote a temporary file and link()ed it, which costs two more
+ * inodes per lock; on a busy server that was most of the work of taking
+ * a lock.  A long-lived holder keeps one inode instead (struct
+ * dotlock_spare, lock_link()).
+ */
+static int lock_once(const char *path, const char *lock_path,
+		     const struct dotlock_settings *set,
+		     struct dotlock_spare *sp, struct dotlock *lock)
+{
+	char host[256], data[320];
+	struct stat st;
+	int fd, ret;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	ret = xsnprintf(data, sizeof(data), "%ld:%s", (long)getpid(), host);
+	if (ret < 0)
+		return ret;
+	if (sp != NULL && sp->dir != NULL) {
+		ret = lock_link(lock_path, data, sp, lock);
+		if (ret == -EEXIST)
+			return lock_held(path, lock_path, set);
+		if (ret != -ENOTSUP)
+			return ret;
+		dotlock_spare_free(sp);	/* the plain way from now on */
+	}
+	fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? lock_held(path, lock_path, set) :
+					 -errno;
+	ret = write_full(fd, data, strlen(data));
+	if (ret == 0 && fstat(fd, &st) < 0)
+		ret = -errno;
+	close(fd);
+	if (ret < 0) {
+		unlink(lock_path);
+		return ret;
+	}
+	lock->dev = st.st_dev;
+	lock->ino = st.st_ino;
+	return 0;
+}
+
+void dotlock_spare_init(struct dotlock_spare *sp, const char *dir)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->fd = -1;
+	sp->dir = xstrdup(dir);
+}
+
+/* Removes the spare file, if one was made (sp->fd is open exactly
+ * while sp->path is set). */
+static void spare_drop(struct dotlock_spare *sp)
+{
+	struct stat st;
+
+	if (sp->path == NULL)
+		return;
+	/* Ours only if it is still the file we made. */
+	if (lstat(sp->path, &st) == 0 && st.st_ino == sp->ino &&
+	    st.st_dev == sp->dev)
+		unlink(sp->path);
+	free(sp->path);
+	sp->path = NULL;
+	close(sp->fd);
+	sp->fd = -1;
+}
+
+void dotlock_spare_free(struct dotlock_spare *sp)
+{
+	spare_drop(sp);
+	free(sp->dir);
+	sp->dir = NULL;
+}
+
+/* Makes the spare holding the owner, as a Maildir tmp/ file name. */
+static int spare_make(struct dotlock_spare *sp, const char *owner)
+{
+	static unsigned int counter;
+	struct buf path = BUF_INIT;
+	struct timespec ts;
+	struct stat st;
+	int fd, ret;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	buf_printf(&path, "%s/%lld.M%ldP%ldQ%u.lock", sp->dir,
+		   (long long)ts.tv_sec, ts.tv_nsec / 1000, (long)getpid(),
+		   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+	fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		buf_release(&path);
+		return ret;
+	}
+	ret = write_full(fd, owner, strlen(owner));
+	if (ret == 0 && fstat(fd, &st) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		close(fd);
+		unlink(path.data);
+		buf_release(&path);
+		return ret;
+	}
+	sp->path = buf_detach(&path);
+	sp->fd = fd;
+	sp->dev = st.st_dev;
+	sp->ino = st.st_ino;
+	return 0;
+}
+
+/* Takes the lock by linking the spare: 0, -EEXIST when it is held,
+ * -ENOTSUP when this file system will not do it this way, or another
+ * negative errno. */
+static int lock_link(const char *lock_path, const char *owner,
+		     struct dotlock_spare *sp, struct dotlock *lock)
+{
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		struct stat st;
+		int ret;
+
+		if (sp->path == NULL && (ret = spare_make(sp, owner)) < 0)
+			return ret == -ENOENT ? -ENOTSUP : ret;
+		/* Others judge a lock's age by its mtime. */
+		if (futimens(sp->fd, NULL) < 0)
+			return -errno;
+		if (link(sp->path, lock_path) == 0) {
+			lock->dev = sp->dev;
+			lock->ino = sp->ino;
+			return 0;
+		}
+		ret = -errno;
+		if (ret == -EEXIST)
+			return ret;
+		if (ret == -EPERM || ret == -EMLINK || ret == -EXDEV ||
+		    ret == -ENOTSUP)
+			return -ENOTSUP;
+		if (ret != -ENOENT)
+			return ret;
+		/* The spare went (a tmp/ clean-up), or the lock's directory
+		 * did: make a new spare once, then give up. */
+		if (lstat(sp->path, &st) == 0 && st.st_ino == sp->ino)
+			return ret;
+		spare_drop(sp);
+	}
+	return -ENOENT;
+}
+
 static int dotlock_take(const char *path, const struct dotlock_settings *set,
-			bool wait, struct dotlock *lock_r)
+			bool wait, struct dotlock_spare *sp,
+			struct dotlock *lock_r)
 {
 	struct buf lock_path = BUF_INIT;
 	struct timespec start, now, nap;
@@ -142,7 +270,7 @@ static int dotlock_take(const char *path, const struct dotlock_settings *set,
 	buf_printf(&lock_path, "%s.lock", path);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		ret = lock_once(path, lock_path.data, set, lock_r);
+		ret = lock_once(path, lock_path.data, set, sp, lock_r);
 		if (ret != -EAGAIN || !wait)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -169,13 +297,19 @@ static int dotlock_take(const char *path, const struct dotlock_settings *set,
 int dotlock_create(const char *path, const struct dotlock_settings *set,
 		   struct dotlock *lock_r)
 {
-	return dotlock_take(path, set, true, lock_r);
+	return dotlock_take(path, set, true, NULL, lock_r);
+}
+
+int dotlock_create_spare(const char *path, const struct dotlock_settings *set,
+			 struct dotlock_spare *sp, struct dotlock *lock_r)
+{
+	return dotlock_take(path, set, true, sp, lock_r);
 }
 
 int dotlock_try(const char *path, const struct dotlock_settings *set,
 		struct dotlock *lock_r)
 {
-	return dotlock_take(path, set, false, lock_r);
+	return dotlock_take(path, set, false, NULL, lock_r);
 }
 
 static bool lock_is_ours(const struct dotlock *lock)

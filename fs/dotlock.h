@@ -39,6 +39,37 @@ extern const struct dotlock_settings dotlock_uidlist_settings;
  * someone else after the timeout, or another negative errno. */
 int dotlock_create(const char *path, const struct dotlock_settings *set,
 		   struct dotlock *lock_r);
+
+/*
+ * A long-lived process that takes one lock over and over (a daemon's
+ * folder) can keep the lock's inode between locks: a spare file in a
+ * directory of the same file system (the folder's tmp/) holds the
+ * owner's "pid:host"; taking the lock link()s it as "<path>.lock" after
+ * setting its mtime to now, releasing unlinks that name again.  Others
+ * see exactly the lock they would see otherwise (same name, content and
+ * fresh mtime), but no inode is allocated or freed per lock, which on a
+ * file system without a journal costs more the more inodes were freed
+ * lately (ext4 skips recently freed inodes when it allocates).  The
+ * spare is made at the first lock and removed by dotlock_spare_free();
+ * one left by a crash is an old file in tmp/, which Maildir programs
+ * remove after 36 hours.  Where links are refused (EPERM, EMLINK), the
+ * plain O_EXCL lock is used.
+ */
+struct dotlock_spare {
+	char *dir;		/* where the spare goes; NULL: not used */
+	char *path;		/* the spare, once made */
+	int fd;			/* open on it while path is set */
+	dev_t dev;
+	ino_t ino;
+};
+/* Sets up (without creating anything yet) a spare in `dir`. */
+void dotlock_spare_init(struct dotlock_spare *sp, const char *dir);
+/* Removes the spare file; the lock must not be held.  A zeroed struct
+ * (never set up) is fine. */
+void dotlock_spare_free(struct dotlock_spare *sp);
+/* dotlock_create() through the spare (sp NULL or unset: the plain way). */
+int dotlock_create_spare(const char *path, const struct dotlock_settings *set,
+			 struct dotlock_spare *sp, struct dotlock *lock_r);
 /* As dotlock_create, but returns -EAGAIN at once when the lock is held. */
 int dotlock_try(const char *path, const struct dotlock_settings *set,
 		struct dotlock *lock_r);

@@ -65,6 +65,13 @@ void folder_free_messages(struct message *msgs, size_t count)
 	free(msgs);
 }
 
+static bool keep_lock_inodes;
+
+void folder_keep_lock_inodes(bool on)
+{
+	keep_lock_inodes = on;
+}
+
 int folder_open_lazy(const char *dir, struct folder **folder_r)
 {
 	struct folder *f;
@@ -79,6 +86,11 @@ int folder_open_lazy(const char *dir, struct folder **folder_r)
 		return ret;
 	f = xcalloc(1, sizeof(*f));
 	f->dir = xstrdup(dir);
+	if (keep_lock_inodes) {
+		buf_printf(&p, "%s/tmp", dir);
+		dotlock_spare_init(&f->lock_spare, p.data);
+		buf_release(&p);
+	}
 	uidlist_init(&f->uidlist, dir);
 	keywords_init(&f->keywords, dir);
 	*folder_r = f;
@@ -115,6 +127,7 @@ void folder_free(struct folder **fp)
 		return;
 	while (f->lock_depth > 0)
 		folder_unlock(f);
+	dotlock_spare_free(&f->lock_spare);
 	folder_free_messages(f->msgs, f->count);
 	uidlist_release(&f->uidlist);
 	keywords_release(&f->keywords);
@@ -134,7 +147,8 @@ int folder_lock(struct folder *f)
 		return 0;
 	}
 	buf_printf(&path, "%s/" UIDLIST_NAME, f->dir);
-	ret = dotlock_create(path.data, &dotlock_uidlist_settings, &f->lock);
+	ret = dotlock_create_spare(path.data, &dotlock_uidlist_settings,
+				   &f->lock_spare, &f->lock);
 	buf_release(&path);
 	if (ret < 0)
 		return ret;

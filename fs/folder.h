@@ -82,9 +82,15 @@ struct folder {
 	bool index_full;
 	bool index_loaded;
 	struct dotlock lock;
+	struct dotlock_spare lock_spare;	/* see folder_keep_lock_inodes() */
 	unsigned int lock_depth;
 	bool index_dirty;
 };
+
+/* For a long-lived process (mailtreed, mailtree-fs): the folders it opens
+ * from now on keep their lock's inode between locks (dotlock.h, struct
+ * dotlock_spare) instead of making and freeing one per lock. */
+void folder_keep_lock_inodes(bool on);
 
 /* Opens the Maildir at `dir` (which must have cur/ new/ tmp/) and syncs it. */
 int folder_open(const char *dir, struct folder **folder_r);

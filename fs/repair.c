@@ -194,8 +194,17 @@ static int check_dirs(struct repair *r, const char *dir, const char *name,
 	return ret;
 }
 
+/* A long-lived process's kept dot-lock inode (dotlock.h), named like a
+ * Maildir file ending in ".lock". */
+static bool is_lock_spare(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 5 && strcmp(name + len - 5, ".lock") == 0;
+}
+
 /* Files in tmp/: old ones are left over from crashes, new ones may be
- * deliveries in progress. */
+ * deliveries in progress (or a daemon's lock inode). */
 static int check_tmp(struct repair *r, const char *dir, const char *name)
 {
 	struct buf p = BUF_INIT;
@@ -224,7 +233,9 @@ static int check_tmp(struct repair *r, const char *dir, const char *name)
 		/* A writer keeps the file's mtime fresh; a reader its atime. */
 		last = st.st_mtime > st.st_atime ? st.st_mtime : st.st_atime;
 		if (r->now - last < REPAIR_TMP_STALE_SECS) {
-			fresh++;
+			/* A daemon's lock inode (dotlock.h) is no delivery. */
+			if (!is_lock_spare(de->d_name))
+				fresh++;
 			continue;
 		}
 		stale++;

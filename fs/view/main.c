@@ -17,6 +17,7 @@
 #include "passwd.h"
 #include "store.h"
 #include "util.h"
+#include "folder.h"
 #include "fs.h"
 
 struct options {
@@ -223,6 +224,8 @@ int main(int argc, char **argv)
 	fuse_opt_add_arg(&args, "-ofsname=mailtree");
 	fuse_opt_add_arg(&args, "-osubtype=mailtree-fs");
 	v.timeout = 1.0;
+	/* Folders live as long as the mount: each keeps its lock's inode. */
+	folder_keep_lock_inodes(true);
 	pthread_mutex_init(&v.lock, NULL);
 	if (notify_new(0, opts.poll != 0, &v.notify) < 0) {
 		fprintf(stderr, "mailtree-fs: cannot watch the store\n");

@@ -43,7 +43,7 @@ except OSError:
 os.close(fd)
 PY
 is "a write out of order: nothing saved" "$(uids Work)" "1 2 3 "
-is "and nothing left in tmp/" "$(ls "$MAILTREE_STORE/mail/alice/.Work/tmp" | wc -l)" 0
+is "and nothing left in tmp/" "$(tmp_files "$MAILTREE_STORE/mail/alice/.Work/tmp")" 0
 
 # cp -r of a message directory copies the message, with its flags.
 ok "touch a flag on the source" touch "$MNT/INBOX/1/flags/flagged"
@@ -62,7 +62,7 @@ ok "mkdir of a new number, then rmdir" sh -c "mkdir '$MNT/Copies/55' && rmdir '$
 ok "the new message directories go away after use" wait_for 20 sh -c \
 	"test ! -e '$MNT/Copies/0' && grep -qx 1 '$MNT/Copies/1/uid'"
 is "Copies lists the copies" "$(ls "$MNT/Copies" | tr '\n' ' ')" "1 2 "
-is "no leftovers in tmp/" "$(ls "$MAILTREE_STORE/mail/alice/.Copies/tmp" | wc -l)" 0
+is "no leftovers in tmp/" "$(tmp_files "$MAILTREE_STORE/mail/alice/.Copies/tmp")" 0
 ok "rm -r Copies" rm -r "$MNT/Copies"
 
 ok "mv renames a folder with its children" mv "$MNT/Work" "$MNT/Play"

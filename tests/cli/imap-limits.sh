@@ -24,7 +24,7 @@ $IC 127.0.0.1 "$PORT" idle-timeout 15 >"$T_DIR/timeout.out" 2>&1 &
 TOPID=$!
 
 # A literal cut short: with a continuation, and LITERAL+ without one.
-files() { (cd "$MAILTREE_STORE/mail/alice" && find . -type f \( -path '*/tmp/*' \
+files() { (cd "$MAILTREE_STORE/mail/alice" && find . -type f ! -name '*.lock' \( -path '*/tmp/*' \
     -o -path '*/new/*' -o -path '*/cur/*' \) | sort); }
 before=$(files)
 ok "APPEND {5000}: 2000 bytes, then the client disconnects" \

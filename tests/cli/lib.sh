@@ -28,6 +28,10 @@ is() {	# is DESCRIPTION GOT WANT
 }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $*"; }
 done_testing() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
+# tmp_files DIR: how many files in a folder's tmp/ are (partial) messages.
+# A daemon's folder keeps the inode of its dovecot-uidlist lock there as
+# "<time>.M<usec>P<pid>Q<n>.lock" (fs/dotlock.h): not a message.
+tmp_files() { ls "$1" 2>/dev/null | grep -cv '\.lock$'; }
 T_DIR=$(mktemp -d "${MAILTREE_TMP:-/tmp}/cli.XXXXXX")
 export MAILTREE_STORE=$T_DIR/store
 # `mt` runs mailtree, also inside `sh -c` strings.

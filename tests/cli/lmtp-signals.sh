@@ -85,7 +85,7 @@ else
 		start_daemon "$T_DIR/small.conf"
 		ok "a full disk: 452 4.3.1, then a small message still goes" \
 		    lm fullbig
-		is "nothing partial in tmp/" "$(ls "$mnt/store/mail/u/tmp" | wc -l)" 0
+		is "nothing partial in tmp/" "$(tmp_files "$mnt/store/mail/u/tmp")" 0
 		is "only the small message is stored" \
 		    "$(MAILTREE_STORE=$mnt/store mt message list u INBOX | wc -l)" 1
 		ok "an idle client gets 421 4.4.2 and is disconnected" lm idle

@@ -154,6 +154,8 @@ static void test_threads(const char *dir)
 	struct folder *f = NULL;
 	int i, j, failures = 0, dup = 0, out_of_range = 0;
 
+	memset(w, 0, sizeof(w));
+	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < THREADS; i++) {
 		w[i].dir = dir;
 		pthread_create(&t[i], NULL, worker_main, &w[i]);
@@ -176,6 +178,8 @@ static void test_threads(const char *dir)
 	is_int(dup, 0, "no UID was given twice");
 	is_int(count_in(dir, "new"), THREADS * PER_THREAD,
 	       "all of them are in new/");
+	/* The commit folders go (with a kept lock inode, if any). */
+	save_group_cleanup();
 	is_int(count_in(dir, "tmp"), 0, "nothing left in tmp/");
 	ok(folder_open(dir, &f) == 0, "open the folder afresh");
 	if (f != NULL) {
@@ -193,20 +197,27 @@ static void test_threads(const char *dir)
 int main(void)
 {
 	char *tmp = tap_tmpdir("test-save-group");
-	struct buf a = BUF_INIT, b = BUF_INIT;
+	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
 
 	buf_printf(&a, "%s/a", tmp);
 	buf_printf(&b, "%s/b", tmp);
+	buf_printf(&c, "%s/c", tmp);
 	if (folder_create_dirs(a.data, false) < 0 ||
-	    folder_create_dirs(b.data, false) < 0) {
+	    folder_create_dirs(b.data, false) < 0 ||
+	    folder_create_dirs(c.data, false) < 0) {
 		diag("cannot create folders under %s", tmp);
 		return 1;
 	}
 	test_commit_batch(a.data);
 	test_threads(b.data);
+	/* Again as mailtreed saves: each folder keeps its lock's inode. */
+	folder_keep_lock_inodes(true);
+	test_threads(c.data);
+	folder_keep_lock_inodes(false);
 	save_group_cleanup();
 	buf_release(&a);
 	buf_release(&b);
+	buf_release(&c);
 	free(tmp);
 	return done_testing();
 }
