@@ -21,21 +21,7 @@
 #include "dotlock.h"
 #include "util.h"
 #include "../tap.h"
-
-static size_t count_files(const char *dir)
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
+#include "files-test.h"
 
 /* The lock's content is "<our pid>:<host>". */
 static bool owned_by_us(const char *lock_path)

@@ -20,24 +20,10 @@
 #include "uidlist.h"
 #include "util.h"
 #include "../tap.h"
+#include "files-test.h"
 
 #define THREADS 8
 #define PER_THREAD 40
-
-static size_t count_files(const char *dir)
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 static size_t count_in(const char *dir, const char *sub)
 {

@@ -21,6 +21,7 @@
 #include "uidlist.h"
 #include "util.h"
 #include "../tap.h"
+#include "files-test.h"
 
 static char *tmpdir;
 
@@ -49,21 +50,6 @@ static void read_whole(const char *path, struct buf *out)
 {
 	if (read_file_small(path, 1 << 20, out) < 0)
 		buf_reset(out);
-}
-
-static size_t count_files(const char *dir)
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 static void test_names(void)
