@@ -269,6 +269,8 @@ static int dotlock_take(const char *path, const struct dotlock_settings *set,
 
 	buf_printf(&lock_path, "%s.lock", path);
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (sp != NULL && sp->taken++ == 0)
+		sp = NULL;	/* see dotlock_spare_init() */
 	for (;;) {
 		ret = lock_once(path, lock_path.data, set, sp, lock_r);
 		if (ret != -EAGAIN || !wait)

@@ -61,8 +61,11 @@ struct dotlock_spare {
 	int fd;			/* open on it while path is set */
 	dev_t dev;
 	ino_t ino;
+	unsigned int taken;	/* locks taken so far */
 };
-/* Sets up (without creating anything yet) a spare in `dir`. */
+/* Sets up (without creating anything yet) a spare in `dir`.  The first
+ * lock is a plain one: a folder that is locked once (a POP3 session's)
+ * would gain nothing from a spare. */
 void dotlock_spare_init(struct dotlock_spare *sp, const char *dir);
 /* Removes the spare file; the lock must not be held.  A zeroed struct
  * (never set up) is fine. */

@@ -1,8 +1,8 @@
 /*
  * Dot-locks (fs/dotlock.c) on real files under $MAILTREE_TMP: the plain
  * O_EXCL lock, and the kept inode of a long-lived holder (struct
- * dotlock_spare): what others see of the lock, that the inode is the same
- * from one lock to the next, a spare removed by a tmp/ clean-up, a stale
+ * dotlock_spare): a first lock made the plain way, what others see of
+ * the lock, that the inode is the same from one lock to the next, a spare removed by a tmp/ clean-up, a stale
  * lock of a dead process overridden, and the spare gone at the end.
  */
 
@@ -66,9 +66,14 @@ static void test_spare(const char *target, const char *lock_path,
 	ino_t first;
 
 	dotlock_spare_init(&sp, spare_dir);
-	is_int(count_files(spare_dir), 0, "spare: nothing made before a lock");
 	is_int(dotlock_create_spare(target, &dotlock_uidlist_settings, &sp, &a),
-	       0, "spare: lock taken");
+	       0, "spare: the first lock taken");
+	ok(lstat(lock_path, &st) == 0 && st.st_nlink == 1 &&
+	   owned_by_us(lock_path), "spare: the first lock is a plain one");
+	is_int(dotlock_delete(&a), 0, "spare: the first lock released");
+	is_int(count_files(spare_dir), 0, "spare: nothing made for it");
+	is_int(dotlock_create_spare(target, &dotlock_uidlist_settings, &sp, &a),
+	       0, "spare: the second lock taken");
 	now = time(NULL);
 	ok(lstat(lock_path, &st) == 0 && st.st_nlink == 2,
 	   "spare: the lock is a second name of the spare file");
