@@ -183,34 +183,17 @@ int write_full(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int read_full(int fd, void *data, size_t len, size_t *got_r)
+/* read() (off < 0) or pread() from off until `len` bytes or end of file:
+ * the count read, or a negative errno. */
+static ssize_t read_until(int fd, void *data, size_t len, int64_t off)
 {
 	char *p = data;
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	*got_r = got;
-	return 0;
-}
-
-ssize_t pread_full(int fd, void *data, size_t len, uint64_t off)
-{
-	char *p = data;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, p + got, len - got, (off_t)(off + got));
+		ssize_t n = off < 0 ? read(fd, p + got, len - got) :
+			    pread(fd, p + got, len - got,
+				  (off_t)(off + (int64_t)got));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -222,6 +205,21 @@ ssize_t pread_full(int fd, void *data, size_t len, uint64_t off)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+int read_full(int fd, void *data, size_t len, size_t *got_r)
+{
+	ssize_t n = read_until(fd, data, len, -1);
+
+	if (n < 0)
+		return (int)n;
+	*got_r = (size_t)n;
+	return 0;
+}
+
+ssize_t pread_full(int fd, void *data, size_t len, uint64_t off)
+{
+	return read_until(fd, data, len, (int64_t)off);
 }
 
 int fd_copy(int fd, fd_sink *sink, void *ctx)

@@ -15,15 +15,9 @@ import socket
 import sys
 import time
 
+from wire import check, failures
+
 HOST, PORT = sys.argv[1], int(sys.argv[2])
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-    return cond
 
 
 def eq(got, want, what):

@@ -15,22 +15,9 @@ import ssl
 import sys
 import time
 
+from wire import check, failures, tls_context
+
 HOST, PORT = sys.argv[1], int(sys.argv[2])
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-    return cond
-
-
-def tls_ctx():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 class Raw:
@@ -39,14 +26,14 @@ class Raw:
     def __init__(self, host=HOST, port=PORT, implicit=False, timeout=20):
         self.s = socket.create_connection((host, port), timeout=timeout)
         if implicit:
-            self.s = tls_ctx().wrap_socket(self.s)
+            self.s = tls_context().wrap_socket(self.s)
         self.f = self.s.makefile('rb')
         self.n = 0
         self.greeting = self.line()
 
     def starttls(self):
         r = self.cmd('STARTTLS')
-        self.s = tls_ctx().wrap_socket(self.s)
+        self.s = tls_context().wrap_socket(self.s)
         self.f = self.s.makefile('rb')
         return r
 
@@ -174,7 +161,7 @@ def sc_pipeline():
     r.send(b'a1 STARTTLS\r\na2 LOGOUT\r\na3 LOGIN alice x\r\n')
     _, res = r.until('a1')
     check(res is not None and res.startswith('OK'), 'STARTTLS: %s' % res)
-    r.s = tls_ctx().wrap_socket(r.s)
+    r.s = tls_context().wrap_socket(r.s)
     r.f = r.s.makefile('rb')
     r.n = 3
     lines, res = r.cmd('NOOP')
@@ -227,7 +214,7 @@ def sc_plaintext_ok():
 
 def sc_implicit():
     """imaplib.IMAP4_SSL on the implicit TLS listener."""
-    m = imaplib.IMAP4_SSL(HOST, PORT, ssl_context=tls_ctx())
+    m = imaplib.IMAP4_SSL(HOST, PORT, ssl_context=tls_context())
     check('STARTTLS' not in m.capabilities, 'no STARTTLS on implicit TLS')
     check('AUTH=PLAIN' in m.capabilities, 'AUTH=PLAIN on implicit TLS')
     try:

@@ -13,51 +13,12 @@ import threading
 import time
 
 
-class Fail(Exception):
-    pass
+from wire import Conn, Fail
 
 
-class Client:
+class Client(Conn):
     def __init__(self, host, port, implicit_tls=False, timeout=10):
-        if port.startswith('/'):
-            self.sock = socket.socket(socket.AF_UNIX)
-            self.sock.settimeout(timeout)
-            self.sock.connect(port)
-        else:
-            self.sock = socket.create_connection((host, int(port)), timeout)
-        self.buf = b''
-        if implicit_tls:
-            self.tls()
-
-    def tls(self):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        self.sock = ctx.wrap_socket(self.sock, server_hostname='localhost')
-        self.buf = b''
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def line(self):
-        while b'\r\n' not in self.buf:
-            d = self.sock.recv(65536)
-            if not d:
-                raise Fail('connection closed; read so far: %r' % self.buf)
-            self.buf += d
-        l, self.buf = self.buf.split(b'\r\n', 1)
-        return l.decode('utf-8', 'replace')
-
-    def reply(self):
-        """A whole reply: (code, [texts])."""
-        texts = []
-        while True:
-            l = self.line()
-            texts.append(l[4:])
-            if len(l) < 4 or l[3] != '-':
-                return int(l[:3]), texts
+        super().__init__(host, port, timeout, implicit_tls)
 
     def expect(self, prefix, what=''):
         code, texts = self.reply()

@@ -9,25 +9,12 @@ import base64
 import os
 import poplib
 import socket
-import ssl
 import sys
 import time
 
+from wire import check, failures, tls_context
+
 HOST, PORT = sys.argv[1], int(sys.argv[2])
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-
-
-def tls_ctx():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 class Raw:
@@ -36,14 +23,14 @@ class Raw:
     def __init__(self, host=HOST, port=PORT, implicit=False):
         self.s = socket.create_connection((host, port), timeout=20)
         if implicit:
-            self.s = tls_ctx().wrap_socket(self.s)
+            self.s = tls_context().wrap_socket(self.s)
         self.f = self.s.makefile('rb')
         self.greeting = self.line()
 
     def starttls(self):
         self.send('STLS')
         r = self.line()
-        self.s = tls_ctx().wrap_socket(self.s)
+        self.s = tls_context().wrap_socket(self.s)
         self.f = self.s.makefile('rb')
         return r
 
@@ -232,7 +219,7 @@ def sc_auth():
 def sc_stls():
     p = poplib.POP3(HOST, PORT, timeout=20)
     check('STLS' in p.capa(), 'STLS offered')
-    p.stls(context=tls_ctx())
+    p.stls(context=tls_context())
     check('STLS' not in p.capa(), 'no STLS once TLS is on')
     p.user('alice')
     p.pass_('x')
@@ -241,7 +228,7 @@ def sc_stls():
 
 
 def sc_implicit():
-    p = poplib.POP3_SSL(HOST, PORT, context=tls_ctx(), timeout=20)
+    p = poplib.POP3_SSL(HOST, PORT, context=tls_context(), timeout=20)
     check('STLS' not in p.capa(), 'no STLS on implicit TLS')
     p.user('alice')
     p.pass_('x')

@@ -8,63 +8,25 @@ a client library is what is tested, raw sockets where the bytes on the
 wire are (pipelining, BDAT, bad input).
 """
 import smtplib
-import socket
 import ssl
 import sys
-import time
 
 
-class Fail(Exception):
-    pass
+from wire import Conn, Fail, tls_context
 
 
-def tls_context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-class Raw:
+class Raw(Conn):
     """A raw SMTP connection: send bytes, read whole replies."""
 
     def __init__(self, host, port, implicit_tls=False, greet=True):
-        self.sock = socket.create_connection((host, int(port)), 20)
-        if implicit_tls:
-            self.sock = tls_context().wrap_socket(self.sock,
-                                                  server_hostname='localhost')
-        self.buf = b''
+        super().__init__(host, port, 20, implicit_tls)
         if greet:
             expect(self.reply(), 220)
 
     def starttls(self):
         self.send('STARTTLS\r\n')
         expect(self.reply(), 220)
-        self.sock = tls_context().wrap_socket(self.sock,
-                                              server_hostname='localhost')
-        self.buf = b''
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def line(self):
-        while b'\r\n' not in self.buf:
-            d = self.sock.recv(65536)
-            if not d:
-                raise Fail('connection closed; read so far: %r' % self.buf)
-            self.buf += d
-        l, self.buf = self.buf.split(b'\r\n', 1)
-        return l.decode('utf-8', 'replace')
-
-    def reply(self):
-        texts = []
-        while True:
-            l = self.line()
-            texts.append(l[4:])
-            if len(l) < 4 or l[3] != '-':
-                return int(l[:3]), texts
+        self.tls()
 
     def closed(self):
         """True when the server closed the connection."""

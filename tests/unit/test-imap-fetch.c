@@ -7,6 +7,7 @@
 #include "imap/imap-fetch-parse.h"
 #include "imap/imap-parser.h"
 #include "../tap.h"
+#include "imap-parse-test.h"
 
 static const char *const item_names[] = {
 	"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY",
@@ -47,29 +48,13 @@ static const char *fetch_step(const char *cmd, size_t step)
 	struct imap_parser p;
 	struct imap_fetch f;
 	const struct imap_list *args;
-	const char *error, *s = cmd, *eol;
-	size_t n;
+	const char *error;
 	int r;
 
 	buf_reset(&out);
 	imap_parser_init(&p, NULL);
 	imap_fetch_init(&f);
-	for (;;) {
-		eol = strstr(s, "\r\n");
-		if (eol == NULL)
-			eol = s + strlen(s);
-		r = imap_parser_feed_line(&p, s, (size_t)(eol - s), 0);
-		s = *eol != '\0' ? eol + 2 : eol;
-		if (r != IMAP_PARSE_LITERAL)
-			break;
-		imap_parser_literal_accept(&p);
-		while (imap_parser_wants(&p) == IMAP_PARSER_WANT_LITERAL) {
-			n = strlen(s) < step ? strlen(s) : step;
-			if (n == 0)
-				break;
-			s += imap_parser_feed_literal(&p, s, n);
-		}
-	}
+	r = feed_command(&p, cmd, step);
 	if (r != IMAP_PARSE_DONE) {
 		buf_printf(&out, "PARSER: %s", imap_parser_error(&p));
 	} else {

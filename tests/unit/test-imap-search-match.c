@@ -15,6 +15,7 @@
 #include "message-summary.h"
 #include "util.h"
 #include "../tap.h"
+#include "imap-parse-test.h"
 
 #define MAX_MSGS 16
 
@@ -116,24 +117,14 @@ static const char *search_env(const char *cmd, bool no_files)
 	struct imap_search_prog *prog;
 	struct imap_search_env env = { 0 };
 	const struct imap_list *args;
-	const char *error, *in = cmd, *eol;
+	const char *error;
 	size_t i;
 	int r;
 
 	buf_reset(&out);
 	imap_parser_init(&p, NULL);
 	imap_search_init(&s);
-	for (;;) {
-		eol = strstr(in, "\r\n");
-		if (eol == NULL)
-			eol = in + strlen(in);
-		r = imap_parser_feed_line(&p, in, (size_t)(eol - in), 0);
-		in = *eol != '\0' ? eol + 2 : eol;
-		if (r != IMAP_PARSE_LITERAL)
-			break;
-		imap_parser_literal_accept(&p);
-		in += imap_parser_feed_literal(&p, in, strlen(in));
-	}
+	r = feed_command(&p, cmd, SIZE_MAX);
 	args = imap_parser_args(&p);
 	if (r != IMAP_PARSE_DONE ||
 	    imap_search_parse(&s, args->args, args->count, &error) < 0) {

@@ -7,6 +7,7 @@
 #include "imap/imap-parser.h"
 #include "imap/imap-search-parse.h"
 #include "../tap.h"
+#include "imap-parse-test.h"
 
 static const char *const type_names[] = {
 	"ALL", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "OLD",
@@ -57,29 +58,13 @@ static const char *search_step(const char *cmd, size_t step)
 	struct imap_parser p;
 	struct imap_search s;
 	const struct imap_list *args;
-	const char *error, *in = cmd, *eol;
-	size_t n;
+	const char *error;
 	int r;
 
 	buf_reset(&out);
 	imap_parser_init(&p, NULL);
 	imap_search_init(&s);
-	for (;;) {
-		eol = strstr(in, "\r\n");
-		if (eol == NULL)
-			eol = in + strlen(in);
-		r = imap_parser_feed_line(&p, in, (size_t)(eol - in), 0);
-		in = *eol != '\0' ? eol + 2 : eol;
-		if (r != IMAP_PARSE_LITERAL)
-			break;
-		imap_parser_literal_accept(&p);
-		while (imap_parser_wants(&p) == IMAP_PARSER_WANT_LITERAL) {
-			n = strlen(in) < step ? strlen(in) : step;
-			if (n == 0)
-				break;
-			in += imap_parser_feed_literal(&p, in, n);
-		}
-	}
+	r = feed_command(&p, cmd, step);
 	if (r != IMAP_PARSE_DONE) {
 		buf_printf(&out, "PARSER: %s", imap_parser_error(&p));
 	} else {
