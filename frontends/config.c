@@ -33,6 +33,7 @@ static const struct key global_keys[] = {
 	{ "disable_plaintext_auth", V_BOOL, G(disable_plaintext_auth), 0, 0 },
 	{ "trust_loopback", V_BOOL, G(trust_loopback), 0, 0 },
 	{ "shutdown_timeout", V_UINT, G(shutdown_timeout), 1, 3600 },
+	{ "workers", V_UINT, G(workers), 0, 256 },
 	{ "max_line_length", V_SIZE, L(max_line), 512, 65536 },
 	{ "max_message_size", V_SIZE, L(max_message_size), 0,
 	  (uint64_t)1 << 40 },

@@ -61,6 +61,7 @@ struct config {
 	bool disable_plaintext_auth;
 	bool trust_loopback;	/* 127.0.0.0/8 and ::1 count as local */
 	unsigned int shutdown_timeout;	/* seconds for SIGTERM to finish */
+	unsigned int workers;	/* event loop threads; 0: one per CPU */
 	struct limits limits;
 	/* SMTP (MX and submission) and the outbound queue. */
 	char *hostname;		/* NULL: gethostname() */

@@ -177,6 +177,7 @@ static void on_handle_closed(uv_handle_t *h)
 		buf_release(&c->out);
 		tls_release(&c->tls);
 		free(c->user);
+		server_conf_put(&c->conf);
 		free(c);
 	}
 }
@@ -191,7 +192,7 @@ static void conn_maybe_free(struct conn *c)
 	c->closed = true;
 	if (c->proto->on_close != NULL)
 		c->proto->on_close(c);
-	server_conn_closed(c->srv, c);
+	server_conn_closed(c);
 	uv_close(&c->h.handle, on_handle_closed);
 	uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->delay_timer, on_handle_closed);
@@ -235,7 +236,7 @@ void conn_set_raw(struct conn *c, bool raw)
 bool conn_starttls_available(const struct conn *c)
 {
 	return c->tls_mode == TLS_STARTTLS && !c->tls_on &&
-	       c->srv->tls_ctx != NULL;
+	       c->conf->tls_ctx != NULL;
 }
 
 bool conn_tls_active(const struct conn *c)
@@ -245,7 +246,7 @@ bool conn_tls_active(const struct conn *c)
 
 int conn_starttls(struct conn *c)
 {
-	if (c->srv->tls_ctx == NULL || c->tls_on)
+	if (c->conf->tls_ctx == NULL || c->tls_on)
 		return -ENOTSUP;
 	conn_flush(c);
 	/* Anything pipelined after STARTTLS came in plaintext and must not
@@ -253,7 +254,7 @@ int conn_starttls(struct conn *c)
 	linereader_clear(&c->lr);
 	buf_reset(&c->in);
 	c->in_off = 0;
-	tls_init(&c->tls, c->srv->tls_ctx);
+	tls_init(&c->tls, c->conf->tls_ctx);
 	c->tls_on = true;
 	return 0;
 }
@@ -282,7 +283,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	struct conn *c = h->data;
 
 	(void)suggested;
-	*b = uv_buf_init(c->srv->readbuf, sizeof(c->srv->readbuf));
+	*b = uv_buf_init(c->w->readbuf, sizeof(c->w->readbuf));
 }
 
 /* Ciphertext in, plaintext into c->in; handshake replies out. */
@@ -458,7 +459,7 @@ void conn_queue_work(struct conn *c, void (*work)(void *arg),
 	w->work = work;
 	w->done = done;
 	w->arg = arg;
-	ret = uv_queue_work(c->srv->loop, &w->req, on_work, on_work_done);
+	ret = uv_queue_work(&c->w->loop, &w->req, on_work, on_work_done);
 	if (ret < 0)
 		fatal("uv_queue_work: %s", uv_strerror(ret));
 	c->work_pending++;
@@ -543,12 +544,12 @@ bool conn_bad_command(struct conn *c)
 bool conn_plaintext_auth_allowed(const struct conn *c)
 {
 	return c->tls_on || c->peer_local ||
-	       !c->srv->cfg.disable_plaintext_auth;
+	       !c->conf->cfg.disable_plaintext_auth;
 }
 
 bool conn_stopping(const struct conn *c)
 {
-	return c->srv->stopping;
+	return c->w->stopping;
 }
 
 const char *conn_store(const struct conn *c)
@@ -564,9 +565,8 @@ void conn_set_user(struct conn *c, const char *user)
 
 void conn_start(struct conn *c)
 {
-	c->h.handle.data = c;
-	uv_timer_init(c->srv->loop, &c->idle_timer);
-	uv_timer_init(c->srv->loop, &c->delay_timer);
+	uv_timer_init(&c->w->loop, &c->idle_timer);
+	uv_timer_init(&c->w->loop, &c->delay_timer);
 	c->idle_timer.data = c;
 	c->delay_timer.data = c;
 	c->handles_open = 3;
@@ -575,7 +575,7 @@ void conn_start(struct conn *c)
 	buf_init(&c->out);
 	restart_idle_timer(c);
 	if (c->tls_mode == TLS_IMPLICIT) {
-		tls_init(&c->tls, c->srv->tls_ctx);
+		tls_init(&c->tls, c->conf->tls_ctx);
 		c->tls_on = true;
 	} else {
 		c->processing = true;

@@ -30,6 +30,8 @@
 
 struct conn;
 struct server;
+struct server_conf;
+struct worker;
 
 struct proto {
 	const char *name;
@@ -57,6 +59,9 @@ struct proto {
 
 struct conn {
 	struct server *srv;
+	struct worker *w;		/* whose loop it lives on */
+	struct server_conf *conf;	/* the configuration it started
+					 * under (a reference) */
 	const struct proto *proto;
 	void *session;			/* the protocol's state */
 	char id[16];			/* session id for logs */
@@ -89,7 +94,11 @@ struct conn {
 	void *delay_ctx;
 	void (*written_done)(struct conn *c, void *ctx);
 	void *written_ctx;
-	struct conn *prev, *next;	/* the server's list */
+	struct conn *prev, *next;	/* its worker's list */
+	/* From accept until its worker starts it: */
+	int fd;
+	bool is_unix;
+	struct conn *hand_next;
 };
 
 void conn_write(struct conn *c, const void *data, size_t len);
@@ -155,9 +164,8 @@ void conn_log_info(const struct conn *c, const char *fmt, ...)
 void conn_log_warn(const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* For the server: starts a connection accepted on a listener's stream
- * (the handle in c->h is initialised and accepted).  Called by
- * server.c only. */
+/* For the server: starts a connection on its worker's loop (the handle
+ * in c->h is open on the accepted socket).  Called by server.c only. */
 void conn_start(struct conn *c);
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * mailtreed: the protocol daemon.  One libuv loop serves every listener
- * of the configuration; see mailtreed(8) and mailtreed.conf(5).
+ * mailtreed: the protocol daemon.  The main thread accepts on every
+ * listener of the configuration and hands each connection to one of the
+ * worker threads' libuv loops (server.h); see mailtreed(8) and
+ * mailtreed.conf(5).
  */
 
 #include <errno.h>
@@ -20,7 +22,6 @@
 #include "buf.h"
 #include "config.h"
 #include "folder.h"
-#include "imap/imap.h"
 #include "passwd-cache.h"
 #include "queue/runner.h"
 #include "save-group.h"
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	struct config cfg;
 	struct server srv;
+	char *pid_file;
 	bool foreground = false;
 	int c, ret;
 
@@ -142,8 +144,8 @@ int main(int argc, char **argv)
 		buf_release(&err);
 		return 78;
 	}
-	if (srv.cfg.user != NULL && getuid() == 0 &&
-	    drop_privileges(srv.cfg.user) < 0)
+	if (srv.conf->cfg.user != NULL && getuid() == 0 &&
+	    drop_privileges(srv.conf->cfg.user) < 0)
 		return 71;	/* EX_OSERR */
 	if (!foreground) {
 		log_use_syslog();
@@ -154,23 +156,28 @@ int main(int argc, char **argv)
 		/* The forked child must re-create the loop's epoll state. */
 		uv_loop_fork(srv.loop);
 	}
-	if (srv.cfg.pid_file != NULL)
-		write_pid_file(srv.cfg.pid_file);
-	server_signals(&srv);
-	/* After the fork: a thread does not survive it. */
+	pid_file = srv.conf->cfg.pid_file != NULL ?
+		   xstrdup(srv.conf->cfg.pid_file) : NULL;
+	if (pid_file != NULL)
+		write_pid_file(pid_file);
+	/* Threads after the fork: a thread does not survive it. */
 	if (queue_runner_start(&srv, &err) < 0) {
 		log_error("%s", err.data);
 		server_release(&srv);
 		buf_release(&err);
+		free(pid_file);
 		return 78;
 	}
-	log_info("started, pid %ld", (long)getpid());
+	server_start_workers(&srv);
+	server_signals(&srv);
+	log_info("started, pid %ld, %zu worker%s", (long)getpid(),
+		 srv.worker_count, srv.worker_count == 1 ? "" : "s");
 	uv_run(srv.loop, UV_RUN_DEFAULT);
+	server_release(&srv);	/* joins the workers */
 	log_info("stopped");
-	if (srv.cfg.pid_file != NULL)
-		unlink(srv.cfg.pid_file);
-	server_release(&srv);
-	imap_folders_cleanup();
+	if (pid_file != NULL)
+		unlink(pid_file);
+	free(pid_file);
 	save_group_cleanup();	/* the uidlists kept by LMTP deliveries */
 	passwd_cache_cleanup();
 	uv_loop_close(uv_default_loop());

@@ -9,7 +9,7 @@
  * slots, so memory stays bounded whatever the number of addresses; when
  * the slots an address may use are all counting, the one whose window
  * started first is taken over (its address is forgiven, never blamed).
- * Used on the event loop only: no locking.
+ * No locking of its own: mailtreed calls it under its server lock.
  */
 
 #include <time.h>

@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -38,14 +42,54 @@ const struct proto *server_proto(enum config_proto proto)
 	}
 }
 
-static int load_tls(const struct config *cfg, SSL_CTX **ctx_r,
+static int conf_new(struct config *cfg, struct server_conf **conf_r,
 		    struct buf *err)
 {
-	*ctx_r = NULL;
-	if (cfg->tls_cert == NULL)
+	struct server_conf *conf = xcalloc(1, sizeof(*conf));
+
+	conf->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	atomic_init(&conf->refs, 1);
+	*conf_r = conf;
+	if (conf->cfg.tls_cert == NULL)
 		return 0;
-	*ctx_r = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err);
-	return *ctx_r != NULL ? 0 : -EINVAL;
+	conf->tls_ctx = tls_ctx_new(conf->cfg.tls_cert, conf->cfg.tls_key,
+				    err);
+	return conf->tls_ctx != NULL ? 0 : -EINVAL;
+}
+
+static struct server_conf *conf_get(struct server_conf *conf)
+{
+	atomic_fetch_add(&conf->refs, 1);
+	return conf;
+}
+
+void server_conf_put(struct server_conf **confp)
+{
+	struct server_conf *conf = *confp;
+
+	*confp = NULL;
+	if (conf == NULL || atomic_fetch_sub(&conf->refs, 1) > 1)
+		return;
+	if (conf->tls_ctx != NULL)
+		SSL_CTX_free(conf->tls_ctx);
+	config_release(&conf->cfg);
+	free(conf);
+}
+
+/* workers = 0: one per CPU this process may run on. */
+static size_t worker_count(const struct config *cfg)
+{
+	cpu_set_t set;
+	int n;
+
+	if (cfg->workers > 0)
+		return cfg->workers;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    (n = CPU_COUNT(&set)) > 0)
+		return (size_t)n;
+	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (size_t)n : 1;
 }
 
 int server_init(struct server *srv, uv_loop_t *loop, struct config *cfg,
@@ -56,26 +100,37 @@ int server_init(struct server *srv, uv_loop_t *loop, struct config *cfg,
 
 	memset(srv, 0, sizeof(*srv));
 	srv->loop = loop;
-	srv->cfg = *cfg;
-	memset(cfg, 0, sizeof(*cfg));
-	srv->store = xstrdup(srv->cfg.store);
-	ret = load_tls(&srv->cfg, &srv->tls_ctx, err);
-	if (ret < 0)
-		return ret;
-	srv->listener_count = srv->cfg.listener_count;
+	uv_mutex_init(&srv->lock);
+	srv->smtp_rates[0] = ratelimit_new();
+	srv->smtp_rates[1] = ratelimit_new();
+	ret = conf_new(cfg, &srv->conf, err);
+	srv->store = xstrdup(srv->conf->cfg.store);
+	srv->worker_count = worker_count(&srv->conf->cfg);
+	srv->workers = xcalloc(srv->worker_count, sizeof(*srv->workers));
+	for (i = 0; i < srv->worker_count; i++) {
+		srv->workers[i].srv = srv;
+		srv->workers[i].index = (unsigned int)i;
+	}
+	srv->listener_count = srv->conf->cfg.listener_count;
 	srv->listeners = xcalloc(srv->listener_count,
 				 sizeof(*srv->listeners));
+	for (i = 0; i < srv->listener_count; i++)
+		srv->listeners[i].fd = -1;
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < srv->listener_count; i++) {
-		const struct listener_config *lc = &srv->cfg.listeners[i];
+		const struct listener_config *lc =
+			&srv->conf->cfg.listeners[i];
 		struct listener *l = &srv->listeners[i];
 
 		l->srv = srv;
 		l->name = xstrdup(lc->name);
 		l->proto = server_proto(lc->proto);
 		l->tls = lc->tls;
+		l->is_unix = lc->socket_path != NULL;
 		if (l->proto == NULL) {
 			buf_printf(err, "%s:%u: protocol %s is not built in",
-				   srv->cfg.path, lc->line,
+				   srv->conf->cfg.path, lc->line,
 				   config_proto_name(lc->proto));
 			return -ENOTSUP;
 		}
@@ -83,31 +138,34 @@ int server_init(struct server *srv, uv_loop_t *loop, struct config *cfg,
 	return 0;
 }
 
-static void on_reject_closed(uv_handle_t *h)
+unsigned int server_rate_hit(struct server *srv, int which,
+			     const char *peer)
 {
-	free(h->data);
+	unsigned int n;
+
+	uv_mutex_lock(&srv->lock);
+	n = ratelimit_hit(srv->smtp_rates[which], peer, time(NULL));
+	uv_mutex_unlock(&srv->lock);
+	return n;
 }
 
 /* The peer's address as text; IPv4-mapped IPv6 shown as IPv4. */
-static void peer_name(struct conn *c)
+static void peer_name(struct conn *c, const struct sockaddr_storage *ss,
+		      bool is_unix)
 {
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
 	const char *p;
 
 	xsnprintf(c->peer, sizeof(c->peer), "unknown");
-	if (c->h.handle.type != UV_TCP) {
+	if (is_unix) {
 		xsnprintf(c->peer, sizeof(c->peer), "unix");
 		c->peer_local = true;
 		return;
 	}
-	if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		uv_ip4_name((struct sockaddr_in *)&ss, c->peer,
+	if (ss->ss_family == AF_INET) {
+		uv_ip4_name((const struct sockaddr_in *)ss, c->peer,
 			    sizeof(c->peer));
-	} else if (ss.ss_family == AF_INET6) {
-		uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer,
+	} else if (ss->ss_family == AF_INET6) {
+		uv_ip6_name((const struct sockaddr_in6 *)ss, c->peer,
 			    sizeof(c->peer));
 		if (strncmp(c->peer, "::ffff:", 7) == 0 &&
 		    strchr(c->peer + 7, '.') != NULL)
@@ -116,18 +174,20 @@ static void peer_name(struct conn *c)
 	p = c->peer;
 	/* Unless told otherwise (a proxy on this host passing on remote
 	 * clients), loopback is this host's own software. */
-	c->peer_local = c->srv->cfg.trust_loopback &&
+	c->peer_local = c->conf->cfg.trust_loopback &&
 			(strncmp(p, "127.", 4) == 0 || strcmp(p, "::1") == 0);
 }
 
+/* Under srv->lock. */
 static size_t conns_from(const struct server *srv, const char *peer)
 {
 	const struct conn *c;
-	size_t n = 0;
+	size_t i, n = 0;
 
-	for (c = srv->conns; c != NULL; c = c->next)
-		if (strcmp(c->peer, peer) == 0)
-			n++;
+	for (i = 0; i < srv->worker_count; i++)
+		for (c = srv->workers[i].conns; c != NULL; c = c->next)
+			if (strcmp(c->peer, peer) == 0)
+				n++;
 	return n;
 }
 
@@ -144,108 +204,340 @@ static void session_id(char *out, size_t size)
 	out[i] = '\0';
 }
 
-static void on_connection(uv_stream_t *ls, int status)
+static void conn_discard(struct conn *c)
 {
-	struct listener *l = ls->data;
-	struct server *srv = l->srv;
-	struct conn *c;
-	int ret;
+	if (c->fd >= 0)
+		close(c->fd);
+	server_conf_put(&c->conf);
+	free(c);
+}
 
-	if (status < 0) {
-		log_warn("listener %s: accept: %s", l->name,
-			 uv_strerror(status));
-		return;
-	}
+/*
+ * A new connection on the main thread: checked against the limits, then
+ * handed to the worker with the fewest connections (under the lock, so
+ * the count of connections per address includes those not yet started).
+ */
+static void accepted(struct listener *l, int fd,
+		     const struct sockaddr_storage *ss)
+{
+	struct server *srv = l->srv;
+	struct worker *w;
+	struct conn *c;
+	size_t i;
+	bool refused;
+
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
+	c->fd = fd;
+	c->is_unix = l->is_unix;
+	c->conf = conf_get(srv->conf);
 	c->proto = l->proto;
-	c->limits = srv->cfg.limits;
+	c->limits = c->conf->cfg.limits;
 	c->tls_mode = l->tls;
-	if (ls->type == UV_TCP)
-		uv_tcp_init(srv->loop, &c->h.tcp);
-	else
-		uv_pipe_init(srv->loop, &c->h.pipe, 0);
-	c->h.handle.data = c;
-	ret = uv_accept(ls, &c->h.stream);
-	if (ret == 0)
-		peer_name(c);
+	peer_name(c, ss, l->is_unix);
 	session_id(c->id, sizeof(c->id));
-	if (ret < 0 || srv->stopping ||
-	    (c->tls_mode != TLS_NONE && srv->tls_ctx == NULL) ||
-	    (c->limits.max_conn_per_ip > 0 && !c->peer_local &&
-	     conns_from(srv, c->peer) >= c->limits.max_conn_per_ip)) {
-		if (ret < 0)
-			log_warn("listener %s: accept: %s", l->name,
-				 uv_strerror(ret));
-		else
-			log_warn("session=%s peer=%s refused: too many "
-				 "connections from this address", c->id,
-				 c->peer);
-		uv_close(&c->h.handle, on_reject_closed);
+	if (c->tls_mode != TLS_NONE && c->conf->tls_ctx == NULL) {
+		conn_discard(c);
 		return;
 	}
-	if (ls->type == UV_TCP)
-		uv_tcp_nodelay(&c->h.tcp, 1);
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
-	srv->conn_count++;
-	log_info("session=%s peer=%s connect listener=%s proto=%s", c->id,
-		 c->peer, l->name, l->proto->name);
-	conn_start(c);
+	uv_mutex_lock(&srv->lock);
+	refused = c->limits.max_conn_per_ip > 0 && !c->peer_local &&
+		  conns_from(srv, c->peer) >= c->limits.max_conn_per_ip;
+	w = &srv->workers[0];
+	for (i = 1; !refused && i < srv->worker_count; i++)
+		if (srv->workers[i].conn_count < w->conn_count)
+			w = &srv->workers[i];
+	if (!refused) {
+		c->w = w;
+		c->next = w->conns;
+		if (w->conns != NULL)
+			w->conns->prev = c;
+		w->conns = c;
+		w->conn_count++;
+		c->hand_next = w->handed;
+		w->handed = c;
+	}
+	if (!refused)	/* before the worker may start, end and free it */
+		log_info("session=%s peer=%s connect listener=%s proto=%s "
+			 "worker=%u", c->id, c->peer, l->name, l->proto->name,
+			 w->index);
+	uv_mutex_unlock(&srv->lock);
+	if (refused) {
+		log_warn("session=%s peer=%s refused: too many connections "
+			 "from this address", c->id, c->peer);
+		conn_discard(c);
+		return;
+	}
+	uv_async_send(&w->wake);
 }
+
+static void on_accept_pause_done(uv_timer_t *t);
+
+static void on_listener_ready(uv_poll_t *p, int status, int events)
+{
+	struct listener *l = p->data;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, n;
+
+	(void)events;
+	if (status < 0) {
+		log_warn("listener %s: %s", l->name, uv_strerror(status));
+		return;
+	}
+	/* A bounded batch: signals and the other listeners get their turn. */
+	for (n = 0; n < 64 && !l->srv->stopping; n++) {
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			accepted(l, fd, &ss);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (errno == EINTR || errno == ECONNABORTED ||
+		    errno == EPROTO)
+			continue;
+		log_warn("listener %s: accept: %s", l->name, strerror(errno));
+		/* Out of descriptors or memory: the connection stays in the
+		 * backlog, and accepting again at once would spin. */
+		uv_poll_stop(&l->poll);
+		uv_timer_start(&l->pause, on_accept_pause_done, 1000, 0);
+		return;
+	}
+}
+
+static void on_accept_pause_done(uv_timer_t *t)
+{
+	struct listener *l = t->data;
+
+	if (!l->srv->stopping)
+		uv_poll_start(&l->poll, UV_READABLE, on_listener_ready);
+}
+
+/* ---- the worker threads ---- */
 
 static void on_closed_nothing(uv_handle_t *h)
 {
 	(void)h;
 }
 
-/* When stopping and the last connection is gone, the loop may end. */
-static void maybe_finish(struct server *srv)
+/* When stopping and the last connection is gone, the worker's loop may
+ * end. */
+static void worker_maybe_finish(struct worker *w)
 {
-	if (!srv->stopping || srv->conn_count > 0)
+	size_t n;
+
+	if (!w->stopping)
 		return;
-	if (!uv_is_closing((uv_handle_t *)&srv->sig_term)) {
-		uv_close((uv_handle_t *)&srv->sig_term, on_closed_nothing);
-		uv_close((uv_handle_t *)&srv->sig_int, on_closed_nothing);
-		uv_close((uv_handle_t *)&srv->sig_hup, on_closed_nothing);
-		uv_close((uv_handle_t *)&srv->stop_timer, on_closed_nothing);
-	}
+	uv_mutex_lock(&w->srv->lock);
+	n = w->conn_count;
+	uv_mutex_unlock(&w->srv->lock);
+	if (n > 0 || uv_is_closing((uv_handle_t *)&w->wake))
+		return;
+	uv_close((uv_handle_t *)&w->wake, on_closed_nothing);
+	uv_close((uv_handle_t *)&w->stop_timer, on_closed_nothing);
 }
 
-void server_conn_closed(struct server *srv, struct conn *c)
+void server_conn_closed(struct conn *c)
 {
+	struct worker *w = c->w;
+
+	uv_mutex_lock(&w->srv->lock);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		srv->conns = c->next;
+		w->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
-	srv->conn_count--;
+	w->conn_count--;
+	uv_mutex_unlock(&w->srv->lock);
 	log_info("session=%s peer=%s%s%s disconnect", c->id, c->peer,
 		 c->user != NULL ? " user=" : "",
 		 c->user != NULL ? c->user : "");
-	maybe_finish(srv);
+	worker_maybe_finish(w);
 }
+
+static void on_unusable_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	server_conf_put(&c->conf);
+	free(c);
+}
+
+/* Starts a handed-over connection on this worker's loop. */
+static void worker_start_conn(struct worker *w, struct conn *c)
+{
+	int ret;
+
+	if (c->is_unix) {
+		uv_pipe_init(&w->loop, &c->h.pipe, 0);
+		ret = uv_pipe_open(&c->h.pipe, c->fd);
+	} else {
+		uv_tcp_init(&w->loop, &c->h.tcp);
+		ret = uv_tcp_open(&c->h.tcp, c->fd);
+		if (ret == 0)
+			uv_tcp_nodelay(&c->h.tcp, 1);
+	}
+	c->h.handle.data = c;
+	if (ret < 0) {
+		conn_log_info(c, "cannot use the socket: %s",
+			      uv_strerror(ret));
+		close(c->fd);
+		c->fd = -1;
+		server_conn_closed(c);
+		uv_close(&c->h.handle, on_unusable_closed);
+		return;
+	}
+	c->fd = -1;	/* the handle's now */
+	conn_start(c);
+}
+
+/* Under srv->lock. */
+static size_t server_conn_count(const struct server *srv)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->worker_count; i++)
+		n += srv->workers[i].conn_count;
+	return n;
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+	struct conn *c, *next;
+	size_t n;
+
+	uv_mutex_lock(&w->srv->lock);
+	n = w->conn_count;
+	uv_mutex_unlock(&w->srv->lock);
+	log_warn("shutdown: %zu connection(s) still busy after %u s; "
+		 "closing them", n, w->stop_timeout);
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+}
+
+static void on_worker_wake(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	struct conn *c, *next, *handed;
+	bool stop;
+	unsigned int timeout;
+
+	uv_mutex_lock(&w->srv->lock);
+	handed = w->handed;
+	w->handed = NULL;
+	stop = w->stop_asked;
+	timeout = w->stop_timeout;
+	uv_mutex_unlock(&w->srv->lock);
+	/* The list was built newest first: start the oldest first. */
+	for (c = NULL; handed != NULL; handed = next) {
+		next = handed->hand_next;
+		handed->hand_next = c;
+		c = handed;
+	}
+	for (; c != NULL; c = next) {
+		next = c->hand_next;
+		c->hand_next = NULL;
+		worker_start_conn(w, c);
+	}
+	if (!stop || w->stopping)
+		return;
+	w->stopping = true;
+	/* No other thread changes this worker's list now: the acceptor
+	 * stopped before it asked. */
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->proto->on_shutdown != NULL)
+			c->proto->on_shutdown(c);
+		else
+			conn_close(c);
+	}
+	uv_timer_start(&w->stop_timer, on_stop_timeout,
+		       (uint64_t)timeout * 1000, 0);
+	worker_maybe_finish(w);
+}
+
+static void worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	/* This thread's IMAP folders, watches and their handles. */
+	imap_folders_cleanup();
+	atomic_store(&w->done, true);
+	uv_async_send(&w->srv->worker_exit);
+}
+
+static void on_worker_exit(uv_async_t *a)
+{
+	struct server *srv = a->data;
+	size_t i;
+
+	for (i = 0; i < srv->worker_count; i++)
+		if (!atomic_load(&srv->workers[i].done))
+			return;
+	uv_close((uv_handle_t *)&srv->sig_term, on_closed_nothing);
+	uv_close((uv_handle_t *)&srv->sig_int, on_closed_nothing);
+	uv_close((uv_handle_t *)&srv->sig_hup, on_closed_nothing);
+	uv_close((uv_handle_t *)&srv->worker_exit, on_closed_nothing);
+}
+
+void server_start_workers(struct server *srv)
+{
+	size_t i;
+
+	uv_async_init(srv->loop, &srv->worker_exit, on_worker_exit);
+	srv->worker_exit.data = srv;
+	for (i = 0; i < srv->worker_count; i++) {
+		struct worker *w = &srv->workers[i];
+		int ret = uv_loop_init(&w->loop);
+
+		if (ret < 0)
+			fatal("uv_loop_init: %s", uv_strerror(ret));
+		uv_async_init(&w->loop, &w->wake, on_worker_wake);
+		uv_timer_init(&w->loop, &w->stop_timer);
+		w->wake.data = w->stop_timer.data = w;
+		if (uv_thread_create(&w->thread, worker_main, w) < 0)
+			fatal("cannot start a worker thread");
+		w->started = true;
+	}
+}
+
+/* ---- listening ---- */
 
 static int listen_unix(struct server *srv, struct listener *l,
 		       const struct listener_config *lc, struct buf *err)
 {
+	struct sockaddr_un sun;
 	struct stat st;
-	int ret;
 
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(lc->socket_path) >= sizeof(sun.sun_path)) {
+		buf_printf(err, "listener %s: %s: path too long", l->name,
+			   lc->socket_path);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sun.sun_path, lc->socket_path, strlen(lc->socket_path));
 	/* A socket left by an earlier run is replaced; anything else at
 	 * that path is not ours to remove. */
 	if (lstat(lc->socket_path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(lc->socket_path);
-	uv_pipe_init(srv->loop, &l->h.pipe, 0);
-	ret = uv_pipe_bind(&l->h.pipe, lc->socket_path);
-	if (ret < 0) {
+	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0);
+	if (l->fd < 0 ||
+	    bind(l->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		buf_printf(err, "listener %s: %s: %s", l->name,
-			   lc->socket_path, uv_strerror(ret));
-		return ret;
+			   lc->socket_path, strerror(errno));
+		return -errno;
 	}
 	l->socket_path = xstrdup(lc->socket_path);
 	if (chmod(lc->socket_path, lc->socket_mode) < 0) {
@@ -253,17 +545,17 @@ static int listen_unix(struct server *srv, struct listener *l,
 			   lc->socket_path, strerror(errno));
 		return -errno;
 	}
-	if (getuid() == 0 && (srv->cfg.user != NULL ||
+	if (getuid() == 0 && (srv->conf->cfg.user != NULL ||
 			      lc->socket_group != NULL)) {
 		uid_t uid = (uid_t)-1;
 		gid_t gid = (gid_t)-1;
 
-		if (srv->cfg.user != NULL) {
-			struct passwd *pw = getpwnam(srv->cfg.user);
+		if (srv->conf->cfg.user != NULL) {
+			struct passwd *pw = getpwnam(srv->conf->cfg.user);
 
 			if (pw == NULL) {
 				buf_printf(err, "unknown user %s",
-					   srv->cfg.user);
+					   srv->conf->cfg.user);
 				return -ENOENT;
 			}
 			uid = pw->pw_uid;
@@ -288,6 +580,26 @@ static int listen_unix(struct server *srv, struct listener *l,
 	return 0;
 }
 
+static int bind_tcp(const struct sockaddr_storage *ss)
+{
+	socklen_t len = ss->ss_family == AF_INET6 ?
+			sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int fd, one = 1, err;
+
+	fd = socket(ss->ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A restart must not wait for the old connections' TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int listen_tcp(struct server *srv, struct listener *l,
 		      const struct listener_config *lc, struct buf *err)
 {
@@ -295,26 +607,31 @@ static int listen_tcp(struct server *srv, struct listener *l,
 	const char *addr = lc->address != NULL ? lc->address : "::";
 	int ret;
 
+	memset(&ss, 0, sizeof(ss));
 	if (strchr(addr, ':') != NULL)
 		ret = uv_ip6_addr(addr, lc->port, (struct sockaddr_in6 *)&ss);
 	else
 		ret = uv_ip4_addr(addr, lc->port, (struct sockaddr_in *)&ss);
 	if (ret < 0) {
-		buf_printf(err, "%s:%u: bad address \"%s\"", srv->cfg.path,
-			   lc->line, addr);
+		buf_printf(err, "%s:%u: bad address \"%s\"",
+			   srv->conf->cfg.path, lc->line, addr);
 		return ret;
 	}
-	uv_tcp_init(srv->loop, &l->h.tcp);
-	ret = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0);
-	if (ret == UV_EAFNOSUPPORT && lc->address == NULL) {
+	ret = bind_tcp(&ss);
+	if ((ret == -EAFNOSUPPORT || ret == -EADDRNOTAVAIL) &&
+	    lc->address == NULL) {
 		/* No IPv6 here: all IPv4 addresses, then. */
+		memset(&ss, 0, sizeof(ss));
 		uv_ip4_addr("0.0.0.0", lc->port, (struct sockaddr_in *)&ss);
-		ret = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0);
+		ret = bind_tcp(&ss);
 	}
-	if (ret < 0)
+	if (ret < 0) {
 		buf_printf(err, "listener %s: bind %s port %u: %s", l->name,
-			   addr, lc->port, uv_strerror(ret));
-	return ret;
+			   addr, lc->port, strerror(-ret));
+		return ret;
+	}
+	l->fd = ret;
+	return 0;
 }
 
 int server_listen(struct server *srv, struct buf *err)
@@ -323,23 +640,27 @@ int server_listen(struct server *srv, struct buf *err)
 	int ret;
 
 	for (i = 0; i < srv->listener_count; i++) {
-		const struct listener_config *lc = &srv->cfg.listeners[i];
+		const struct listener_config *lc =
+			&srv->conf->cfg.listeners[i];
 		struct listener *l = &srv->listeners[i];
 
-		if (lc->socket_path != NULL)
+		if (l->is_unix)
 			ret = listen_unix(srv, l, lc, err);
 		else
 			ret = listen_tcp(srv, l, lc, err);
-		l->h.handle.data = l;
-		if (ret == 0) {
-			ret = uv_listen(&l->h.stream, 128, on_connection);
-			if (ret < 0)
-				buf_printf(err, "listener %s: listen: %s",
-					   l->name, uv_strerror(ret));
+		if (ret == 0 && listen(l->fd, 128) < 0) {
+			ret = -errno;
+			buf_printf(err, "listener %s: listen: %s", l->name,
+				   strerror(errno));
 		}
 		if (ret < 0)
 			return ret;
-		if (lc->socket_path != NULL)
+		uv_poll_init(srv->loop, &l->poll, l->fd);
+		uv_timer_init(srv->loop, &l->pause);
+		l->poll.data = l->pause.data = l;
+		l->polling = true;
+		uv_poll_start(&l->poll, UV_READABLE, on_listener_ready);
+		if (l->is_unix)
 			log_info("listener %s: %s on %s", l->name,
 				 l->proto->name, lc->socket_path);
 		else
@@ -353,68 +674,58 @@ int server_listen(struct server *srv, struct buf *err)
 int server_reload(struct server *srv, struct buf *err)
 {
 	struct config cfg;
-	SSL_CTX *ctx = NULL;
+	struct server_conf *conf;
 	int ret;
 
 	config_init(&cfg);
-	ret = config_load(&cfg, srv->cfg.path, err);
-	if (ret == 0)
-		ret = load_tls(&cfg, &ctx, err);
+	ret = config_load(&cfg, srv->conf->cfg.path, err);
 	if (ret < 0) {
 		config_release(&cfg);
 		return ret;
 	}
-	/* Connections hold a reference to the context they started with. */
-	if (srv->tls_ctx != NULL)
-		SSL_CTX_free(srv->tls_ctx);
-	srv->tls_ctx = ctx;
-	config_release(&srv->cfg);
-	srv->cfg = cfg;
-	return 0;
-}
-
-static void on_stop_timeout(uv_timer_t *t)
-{
-	struct server *srv = t->data;
-	struct conn *c, *next;
-
-	log_warn("shutdown: %zu connection(s) still busy after %u s; "
-		 "closing them", srv->conn_count, srv->cfg.shutdown_timeout);
-	for (c = srv->conns; c != NULL; c = next) {
-		next = c->next;
-		conn_close(c);
+	ret = conf_new(&cfg, &conf, err);
+	if (ret < 0) {
+		server_conf_put(&conf);
+		return ret;
 	}
+	/* Connections keep the generation they started with. */
+	server_conf_put(&srv->conf);
+	srv->conf = conf;
+	return 0;
 }
 
 void server_stop(struct server *srv)
 {
-	struct conn *c, *next;
 	size_t i;
 
 	if (srv->stopping)
 		return;
 	srv->stopping = true;
-	log_info("stopping: %zu connection(s) open", srv->conn_count);
 	queue_runner_stop(srv);
 	for (i = 0; i < srv->listener_count; i++) {
 		struct listener *l = &srv->listeners[i];
 
-		if (l->h.handle.type != UV_UNKNOWN_HANDLE &&
-		    !uv_is_closing(&l->h.handle))
-			uv_close(&l->h.handle, on_closed_nothing);
+		if (l->polling) {
+			uv_close((uv_handle_t *)&l->poll, on_closed_nothing);
+			uv_close((uv_handle_t *)&l->pause, on_closed_nothing);
+			l->polling = false;
+		}
+		if (l->fd >= 0)
+			close(l->fd);
+		l->fd = -1;
 		if (l->socket_path != NULL)
 			unlink(l->socket_path);
 	}
-	for (c = srv->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->proto->on_shutdown != NULL)
-			c->proto->on_shutdown(c);
-		else
-			conn_close(c);
+	uv_mutex_lock(&srv->lock);
+	for (i = 0; i < srv->worker_count; i++) {
+		srv->workers[i].stop_asked = true;
+		srv->workers[i].stop_timeout = srv->conf->cfg.shutdown_timeout;
 	}
-	uv_timer_start(&srv->stop_timer, on_stop_timeout,
-		       (uint64_t)srv->cfg.shutdown_timeout * 1000, 0);
-	maybe_finish(srv);
+	log_info("stopping: %zu connection(s) open", server_conn_count(srv));
+	uv_mutex_unlock(&srv->lock);
+	for (i = 0; i < srv->worker_count; i++)
+		if (srv->workers[i].started)
+			uv_async_send(&srv->workers[i].wake);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -439,9 +750,7 @@ void server_signals(struct server *srv)
 	uv_signal_init(srv->loop, &srv->sig_term);
 	uv_signal_init(srv->loop, &srv->sig_int);
 	uv_signal_init(srv->loop, &srv->sig_hup);
-	uv_timer_init(srv->loop, &srv->stop_timer);
 	srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv;
-	srv->stop_timer.data = srv;
 	uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&srv->sig_int, on_signal, SIGINT);
 	uv_signal_start(&srv->sig_hup, on_signal, SIGHUP);
@@ -452,16 +761,26 @@ void server_release(struct server *srv)
 	size_t i;
 
 	queue_runner_stop(srv);
+	for (i = 0; i < srv->worker_count; i++) {
+		struct worker *w = &srv->workers[i];
+
+		if (!w->started)
+			continue;
+		uv_thread_join(&w->thread);
+		uv_loop_close(&w->loop);
+	}
+	free(srv->workers);
 	ratelimit_free(&srv->smtp_rates[0]);
 	ratelimit_free(&srv->smtp_rates[1]);
 	for (i = 0; i < srv->listener_count; i++) {
+		if (srv->listeners[i].fd >= 0)
+			close(srv->listeners[i].fd);
 		free(srv->listeners[i].name);
 		free(srv->listeners[i].socket_path);
 	}
 	free(srv->listeners);
-	if (srv->tls_ctx != NULL)
-		SSL_CTX_free(srv->tls_ctx);
-	config_release(&srv->cfg);
+	server_conf_put(&srv->conf);
+	uv_mutex_destroy(&srv->lock);
 	free(srv->store);
 	memset(srv, 0, sizeof(*srv));
 }

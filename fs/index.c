@@ -265,7 +265,7 @@ static uint64_t new_token(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	seed[0] = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	seed[1] = (uint64_t)getpid();
-	seed[2] = ++counter;
+	seed[2] = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 	return XXH3_64bits(seed, sizeof(seed));
 }
 

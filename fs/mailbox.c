@@ -388,7 +388,7 @@ static int delete_one(struct mailbox *mbox, const char *name,
 	/* Rename first, so the folder disappears at once and a crash halfway
 	 * through the removal leaves no half folder. */
 	buf_printf(&trash, "%s/..trash.%ld.%lu", mbox->root, (long)getpid(),
-		   ++counter);
+		   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 	if (rename(dir.data, trash.data) < 0) {
 		ret = -errno;
 		goto out;

@@ -100,15 +100,21 @@ void log_set_quiet(int q)
 
 static void logv(int prio, const char *fmt, va_list ap)
 {
+	struct buf line = BUF_INIT;
+
 	if (use_syslog) {
 		vsyslog(prio, fmt, ap);
 		return;
 	}
 	if (prio == LOG_INFO && quiet)
 		return;
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* One write per line: the daemon logs from several threads, and
+	 * their lines must not interleave. */
+	buf_printf(&line, "%s: ", progname);
+	buf_vprintf(&line, fmt, ap);
+	buf_putc(&line, '\n');
+	fwrite(line.data, 1, line.len, stderr);
+	buf_release(&line);
 }
 
 void log_info(const char *fmt, ...)
@@ -301,11 +307,15 @@ int fsync_dir(const char *dir)
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode)
 {
+	static unsigned long counter;
 	struct buf tmp = BUF_INIT, dir = BUF_INIT;
 	const char *slash;
 	int fd, ret;
 
-	buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	/* Unique per thread too: two threads of the daemon may replace
+	 * the same file at once. */
+	buf_printf(&tmp, "%s.tmp.%ld.%lu", path, (long)getpid(),
+		   __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		ret = -errno;

@@ -76,7 +76,7 @@ int imap_status_write(struct imap_session *s, const char *name,
 	if (ret < 0)
 		return ret;
 	f = imap_folders_folder(sf);
-	claim = *imap_folders_recent_claim(sf);
+	claim = imap_folders_recent_take(sf, 0);
 	for (i = 0; i < f->count; i++) {
 		const struct message *m = &f->msgs[i];
 

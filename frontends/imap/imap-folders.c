@@ -19,14 +19,21 @@
  * shared folder with inotify or polls it where inotify cannot see
  * changes (network and FUSE file systems).  A change syncs the folder
  * once and wakes each idling session on it.
+ *
+ * Each worker thread of mailtreed has its own registry (the folders of
+ * the sessions on its loop), as a separate process would: sessions on
+ * different workers see each other's changes through the store.  Only
+ * the \Recent claims are the whole process's, in a table under a lock.
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <uv.h>
+#include <xxhash.h>
 
 #include "conn.h"
 #include "folder.h"
@@ -45,7 +52,7 @@ struct imap_shared_folder {
 	/* inotify watches it, and reported no change since the last sync:
 	 * nothing to look at (the next command need not stat anything). */
 	bool watched, dirty;
-	uint32_t recent_uid;	/* see imap_folders_recent_claim() */
+	struct recent_claim *recent;	/* see imap_folders_recent_take() */
 	size_t cached_count;	/* messages, counted when refs fell to 0 */
 	struct imap_session *idlers;
 	struct imap_shared_folder *prev, *next;
@@ -54,8 +61,8 @@ struct imap_shared_folder {
 /* Messages kept in folders that no session uses. */
 #define IMAP_FOLDERS_CACHED 200000
 
-/* There is one event loop per process, so one registry. */
-static struct {
+/* One registry per worker thread (per event loop). */
+static _Thread_local struct {
 	uv_loop_t *loop;
 	struct notify *notify;
 	uv_poll_t poll;
@@ -66,6 +73,63 @@ static struct {
 } reg;
 
 static void watch_arm(void);
+
+/*
+ * \Recent (RFC 3501 2.3.2) is given to one session of the process: UIDs
+ * below a folder's claim have been shown as recent to some session, on
+ * whichever worker.  One entry per folder directory that some registry
+ * holds, referenced by each of their shared folders.
+ */
+struct recent_claim {
+	char *dir;
+	uint32_t uid;
+	unsigned int refs;
+	struct recent_claim *next;
+};
+
+#define RECENT_BUCKETS 1024
+
+static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct recent_claim *recent_table[RECENT_BUCKETS];
+
+static struct recent_claim **recent_bucket(const char *dir)
+{
+	return &recent_table[XXH3_64bits(dir, strlen(dir)) % RECENT_BUCKETS];
+}
+
+static struct recent_claim *recent_ref(const char *dir)
+{
+	struct recent_claim **b = recent_bucket(dir), *rc;
+
+	pthread_mutex_lock(&recent_lock);
+	for (rc = *b; rc != NULL && strcmp(rc->dir, dir) != 0; rc = rc->next)
+		;
+	if (rc == NULL) {
+		rc = xcalloc(1, sizeof(*rc));
+		rc->dir = xstrdup(dir);
+		rc->next = *b;
+		*b = rc;
+	}
+	rc->refs++;
+	pthread_mutex_unlock(&recent_lock);
+	return rc;
+}
+
+static void recent_unref(struct recent_claim *rc)
+{
+	struct recent_claim **p;
+
+	pthread_mutex_lock(&recent_lock);
+	if (--rc->refs == 0) {
+		for (p = recent_bucket(rc->dir); *p != rc; p = &(*p)->next)
+			;
+		*p = rc->next;
+		free(rc->dir);
+		free(rc);
+	}
+	pthread_mutex_unlock(&recent_lock);
+}
+
 
 static void list_push(struct imap_shared_folder *sf)
 {
@@ -214,6 +278,7 @@ int imap_folders_get(const char *dir, bool force,
 		return ret;
 	}
 	sf->dir = xstrdup(dir);
+	sf->recent = recent_ref(dir);
 	sf->uidvalidity = folder_uidvalidity(sf->folder);
 	sf->refs = 1;
 	list_push(sf);
@@ -237,6 +302,7 @@ void imap_folders_touch(const char *dir)
 static void folder_drop(struct imap_shared_folder *sf)
 {
 	registry_remove(sf);
+	recent_unref(sf->recent);
 	folder_free(&sf->folder);
 	free(sf->dir);
 	free(sf);
@@ -285,9 +351,17 @@ void imap_folders_cleanup(void)
 	memset(&reg, 0, sizeof(reg));
 }
 
-uint32_t *imap_folders_recent_claim(struct imap_shared_folder *sf)
+uint32_t imap_folders_recent_take(struct imap_shared_folder *sf,
+				  uint32_t upto)
 {
-	return &sf->recent_uid;
+	uint32_t old;
+
+	pthread_mutex_lock(&recent_lock);
+	old = sf->recent->uid;
+	if (upto > old)
+		sf->recent->uid = upto;
+	pthread_mutex_unlock(&recent_lock);
+	return old;
 }
 
 struct folder *imap_folders_folder(const struct imap_shared_folder *sf)
@@ -328,7 +402,7 @@ void imap_folders_idle_start(struct imap_session *s)
 {
 	struct imap_shared_folder *sf = s->view.shared;
 
-	registry_start(s->c->srv->loop);
+	registry_start(&s->c->w->loop);
 	if (sf == NULL)
 		return;
 	s->idle_prev = NULL;
@@ -355,5 +429,5 @@ void imap_folders_idle_stop(struct imap_session *s)
 
 void imap_folders_start(struct conn *c)
 {
-	registry_start(c->srv->loop);
+	registry_start(&c->w->loop);
 }

@@ -181,9 +181,12 @@ struct folder *imap_folders_folder(const struct imap_shared_folder *sf);
  * new UIDVALIDITY (for good: the sessions on it must end), or another
  * negative errno. */
 int imap_folders_sync(struct imap_shared_folder *sf, bool force);
-/* \Recent (RFC 3501 2.3.2): UIDs below this have been claimed by a
- * session of this process, so no other session shows them as recent. */
-uint32_t *imap_folders_recent_claim(struct imap_shared_folder *sf);
+/* \Recent (RFC 3501 2.3.2): returns the folder's claim (UIDs below it
+ * have been shown as recent by a session of this process, so no other
+ * session shows them so) and raises it to upto, in one step.  upto 0
+ * only reads it. */
+uint32_t imap_folders_recent_take(struct imap_shared_folder *sf,
+				  uint32_t upto);
 /* Marks the shared folder at dir (if any) as changed: after a change made
  * through another struct folder of this process (APPEND), so the next
  * command sees it without waiting for the watch. */

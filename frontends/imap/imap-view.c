@@ -14,8 +14,9 @@
  *
  * \Recent (RFC 3501 2.3.2): the messages in new/ when the folder is
  * selected and those that arrive while it is selected, for the first
- * session of this process that sees them (the shared folder remembers
- * which UIDs were claimed; EXAMINE shows without claiming).  Sessions of
+ * session of this process that sees them, on any worker (a table of the
+ * process remembers which UIDs were claimed; EXAMINE shows without
+ * claiming).  Sessions of
  * other processes (Dovecot, another mailtreed) are not coordinated.
  */
 
@@ -91,7 +92,7 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 	struct imap_view *v = &s->view;
 	struct buf dir = BUF_INIT;
 	struct folder *f;
-	uint32_t first_unseen = 0, *claim;
+	uint32_t first_unseen = 0, claim;
 	size_t i;
 	int ret;
 
@@ -113,21 +114,20 @@ bool imap_view_select(struct imap_cmd *cmd, const char *name, bool readonly,
 	f = imap_folders_folder(v->shared);
 	v->name = xstrdup(name);
 	v->readonly = readonly;
-	claim = imap_folders_recent_claim(v->shared);
+	/* EXAMINE shows \Recent without taking it (RFC 3501 6.3.2). */
+	claim = imap_folders_recent_take(v->shared,
+					 readonly ? 0 : folder_uidnext(f));
 	for (i = 0; i < f->count; i++) {
 		const struct message *m = &f->msgs[i];
 
 		view_push(v, m->uid, m->modseq);
-		if (m->in_new && m->uid >= *claim) {
+		if (m->in_new && m->uid >= claim) {
 			imap_seqset_add_range(&v->recent, m->uid, m->uid);
 			v->recent_count++;
 		}
 		if (first_unseen == 0 && !(m->flags & MFLAG_SEEN))
 			first_unseen = (uint32_t)i + 1;
 	}
-	/* EXAMINE shows \Recent without taking it (RFC 3501 6.3.2). */
-	if (!readonly && folder_uidnext(f) > *claim)
-		*claim = folder_uidnext(f);
 	v->uidnext = folder_uidnext(f);
 	v->highest_modseq = f->highest_modseq;
 	s->state = IMAP_SELECTED;
@@ -296,7 +296,7 @@ void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 	struct imap_view *v = &s->view;
 	struct folder *f;
 	size_t old_count, i;
-	uint32_t last, *claim;
+	uint32_t last, claim;
 	int ret;
 
 	if (v->shared == NULL || v->gone)
@@ -318,16 +318,16 @@ void imap_view_updates(struct imap_session *s, bool expunges, bool force,
 	old_count = v->count;
 	last = v->count > 0 ? v->uids[v->count - 1] : 0;
 	i = folder_seq_from_uid(f, last + 1);
-	claim = imap_folders_recent_claim(v->shared);
+	claim = imap_folders_recent_take(v->shared,
+					 v->readonly || i >= f->count ? 0 :
+					 f->msgs[f->count - 1].uid + 1);
 	for (; i < f->count; i++) {
 		uint32_t uid = f->msgs[i].uid;
 
 		view_push(v, uid, f->msgs[i].modseq);
-		if (uid >= *claim) {
+		if (uid >= claim) {
 			imap_seqset_add_range(&v->recent, uid, uid);
 			v->recent_count++;
-			if (!v->readonly)
-				*claim = uid + 1;
 		}
 	}
 	if (v->count != old_count) {

@@ -541,7 +541,7 @@ static int parse_relay(struct queue_runner *q, const char *v)
 
 int queue_runner_start(struct server *srv, struct buf *err)
 {
-	const struct config *cfg = &srv->cfg;
+	const struct config *cfg = &srv->conf->cfg;
 	struct queue_runner *q = xcalloc(1, sizeof(*q));
 	const char *line;
 	char host[256];

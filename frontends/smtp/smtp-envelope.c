@@ -177,7 +177,7 @@ void smtp_act_mail(struct smtp_session *s, const char *args)
 
 	smtp_parse_path(args, "FROM:", &p);
 	if (s->kind != SMTP_KIND_SUBMISSION ||
-	    !s->c->srv->cfg.submission_check_sender) {
+	    !s->c->conf->cfg.submission_check_sender) {
 		mail_accept(s, &p);
 		return;
 	}
@@ -190,7 +190,7 @@ void smtp_act_mail(struct smtp_session *s, const char *args)
 	k->s = s;
 	k->p = p;
 	k->store = xstrdup(conn_store(s->c));
-	k->domains = xstrdup(s->c->srv->cfg.domains);
+	k->domains = xstrdup(s->c->conf->cfg.domains);
 	k->user = xstrdup(s->c->user);
 	conn_queue_work(s->c, sender_check_work, sender_check_done, k);
 }

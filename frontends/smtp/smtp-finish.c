@@ -334,7 +334,7 @@ void smtp_data_finish(struct smtp_session *s)
 	f = xcalloc(1, sizeof(*f));
 	f->s = s;
 	f->copy_fd = -1;
-	f->retry = s->c->srv->cfg.queue_retry;
+	f->retry = s->c->conf->cfg.queue_retry;
 	queue_env_init(&f->env);
 	if (s->qsave != NULL) {
 		f->env.sender = xstrdup(s->sender);
@@ -349,11 +349,11 @@ void smtp_data_finish(struct smtp_session *s)
 						   s->rcpts[i].notify);
 	}
 	f->check_from = s->kind == SMTP_KIND_SUBMISSION &&
-			s->c->srv->cfg.submission_check_sender &&
+			s->c->conf->cfg.submission_check_sender &&
 			s->c->user != NULL;
 	f->store = xstrdup(conn_store(s->c));
-	f->domains = s->c->srv->cfg.domains != NULL ?
-		     xstrdup(s->c->srv->cfg.domains) : NULL;
+	f->domains = s->c->conf->cfg.domains != NULL ?
+		     xstrdup(s->c->conf->cfg.domains) : NULL;
 	f->user = s->c->user != NULL ? xstrdup(s->c->user) : NULL;
 	/* Replies come from finish_done, in recipient order. */
 	conn_queue_work(s->c, finish_work, finish_done, f);

@@ -27,7 +27,6 @@
 #include "smtp.h"
 #include "store.h"
 #include "queue.h"
-#include "ratelimit.h"
 #include "util.h"
 
 /* Which protocols have a command: bits of 1 << enum smtp_kind. */
@@ -70,8 +69,8 @@ static char hostname[256];
 
 const char *smtp_hostname(const struct smtp_session *s)
 {
-	if (s->c->srv->cfg.hostname != NULL)
-		return s->c->srv->cfg.hostname;
+	if (s->c->conf->cfg.hostname != NULL)
+		return s->c->conf->cfg.hostname;
 	if (hostname[0] == '\0' &&
 	    (gethostname(hostname, sizeof(hostname) - 1) < 0 ||
 	     hostname[0] == '\0'))
@@ -100,7 +99,7 @@ static bool domain_in(const char *domains, const char *addr)
 
 bool smtp_domain_is_local(const struct conn *c, const char *addr)
 {
-	const char *domains = c->srv->cfg.domains;
+	const char *domains = c->conf->cfg.domains;
 
 	/* LMTP serves whatever domains the MTA in front of it hands over. */
 	return domains == NULL || domain_in(domains, addr);
@@ -555,16 +554,13 @@ static void lmtp_on_connect(struct conn *c)
 bool smtp_rate_exceeded(struct smtp_session *s, int which)
 {
 	struct conn *c = s->c;
-	struct server *srv = c->srv;
 	unsigned int limit = which == SMTP_RATE_CONN ?
 			     c->limits.smtp_conn_rate : c->limits.smtp_msg_rate;
 	unsigned int n;
 
 	if (s->kind != SMTP_KIND_MX || limit == 0 || c->peer_local)
 		return false;
-	if (srv->smtp_rates[which] == NULL)
-		srv->smtp_rates[which] = ratelimit_new();
-	n = ratelimit_hit(srv->smtp_rates[which], c->peer, time(NULL));
+	n = server_rate_hit(c->srv, which, c->peer);
 	if (n <= limit)
 		return false;
 	conn_log_info(c, "refused: %u %s from this address in a minute, "
@@ -576,7 +572,7 @@ bool smtp_rate_exceeded(struct smtp_session *s, int which)
 static void mx_on_connect(struct conn *c)
 {
 	struct smtp_session *s = session_new(c, SMTP_KIND_MX);
-	unsigned int pause = c->srv->cfg.smtp_greet_pause_ms;
+	unsigned int pause = c->conf->cfg.smtp_greet_pause_ms;
 
 	if (smtp_rate_exceeded(s, SMTP_RATE_CONN)) {
 		/* RFC 5321 3.1: a 421 greeting, then the server closes. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@ struct changed {
 	size_t n, cap;
 };
 
-static volatile int stopping;
+static atomic_int stopping;	/* set by the main thread */
 
 static void on_change(void *ctx, const char *dir, void *folder_ctx)
 {
@@ -66,7 +67,7 @@ static void *watch_main(void *arg)
 	struct view *v = arg;
 	struct changed c = { NULL, 0, 0 };
 
-	while (!stopping) {
+	while (!atomic_load(&stopping)) {
 		struct pollfd pfd[2];
 		struct inval *list;
 		size_t n, i;
@@ -114,7 +115,7 @@ static void *watch_main(void *arg)
 
 int watch_start(struct view *v, pthread_t *thr_r)
 {
-	stopping = 0;
+	atomic_store(&stopping, 0);
 	return -pthread_create(thr_r, NULL, watch_main, v);
 }
 
@@ -122,7 +123,7 @@ void watch_stop(struct view *v, pthread_t thr)
 {
 	uint64_t one = 1;
 
-	stopping = 1;
+	atomic_store(&stopping, 1);
 	if (write(v->wake_fd, &one, sizeof(one)) < 0) {
 		/* Already woken. */
 	}

@@ -39,3 +39,13 @@ mkdir -p "$T_DIR/bin"
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$MAILTREE" >"$T_DIR/bin/mt"
 chmod +x "$T_DIR/bin/mt"
 export PATH="$T_DIR/bin:$PATH"
+
+# wait_for SECONDS COMMAND...: retries until the command succeeds.
+wait_for() {
+	local tenths=$(($1 * 10)) i; shift
+	for i in $(seq "$tenths"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -16,6 +16,7 @@ static const char good[] =
 	"max_message_size = 10M\n"
 	"max_line_length = 4096\n"
 	"idle_timeout = 60\n"
+	"workers = 3\n"
 	"disable_plaintext_auth = no\n"
 	"\n"
 	"[listener lmtp]\n"
@@ -67,6 +68,7 @@ int main(void)
 	is_int(cfg.limits.max_message_size, 10 * 1024 * 1024, "10M");
 	is_int(cfg.limits.max_line, 4096, "max_line_length");
 	is_int(cfg.limits.idle_timeout, 60, "idle_timeout");
+	is_int(cfg.workers, 3, "workers");
 	is_int(cfg.limits.max_recipients, 100, "defaults stay");
 	ok(!cfg.disable_plaintext_auth, "disable_plaintext_auth = no");
 	is_int(cfg.listener_count, 2, "two listeners");
@@ -80,6 +82,9 @@ int main(void)
 	parse("store = /s\n[listener a]\nprotocol = lmtp\nport = 99999\n", &err);
 	is_str(err.data, "t.conf:4: value out of range \"port\"",
 	       "a port out of range, with file:line");
+	parse("store = /s\nworkers = 257\n", &err);
+	is_str(err.data, "t.conf:2: value out of range \"workers\"",
+	       "more than 256 workers");
 	parse("store = /s\nbogus = 1\n", &err);
 	is_str(err.data, "t.conf:2: unknown key \"bogus\"", "unknown key");
 	parse("store = /s\n[listener a]\nprotocol = lmtp\nport = 1\n"
@@ -106,6 +111,7 @@ int main(void)
 	       "dkim lines accumulate");
 	is_str(cfg.domains, "a.example b.example", "domains");
 	is_int(cfg.queue_lifetime, 60, "queue_lifetime");
+	is_int(cfg.workers, 0, "workers: one per CPU unless set");
 	is_int(cfg.listeners[0].proto, PROTO_SUBMISSION, "submission protocol");
 	config_release(&cfg);
 	parse("store = /s\n[listener a b]\n", &err);
