@@ -48,11 +48,15 @@ static void scan_add(struct scan *sc, const char *name, size_t base_len,
 
 	if (strmap_get(&sc->by_base, name, base_len, &dup)) {
 		if (!in_new) {
-			free(sc->ents[dup].name);
+			char *old = sc->ents[dup].name;
+
+			/* The map finds the slot by the old key's bytes: it
+			 * is freed only once the new key has replaced it. */
 			sc->ents[dup].name = xstrdup(name);
 			sc->ents[dup].in_new = false;
 			strmap_put(&sc->by_base, sc->ents[dup].name, base_len,
 				   dup);
+			free(old);
 		}
 		return;
 	}

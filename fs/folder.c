@@ -17,6 +17,11 @@
 #include "maildir-name.h"
 #include "util.h"
 
+/* How often a message whose file was renamed under us (another program
+ * changing its flags) is looked for again before it counts as gone;
+ * Dovecot gives up after as many. */
+#define RENAME_RETRIES 10
+
 int folder_create_dirs(const char *dir, bool maildirfolder)
 {
 	/* cur/ last: its presence is what says a Maildir exists
@@ -216,9 +221,18 @@ int folder_msg_open(struct folder *f, uint32_t uid, int *fd_r)
 	struct message *m;
 	int attempt, fd = -1, ret = -ENOENT;
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (attempt > 0 && (ret = folder_sync(f)) < 0)
-			break;
+	for (attempt = 0; attempt < RENAME_RETRIES; attempt++) {
+		/* The file was renamed (a flag change by another program):
+		 * list the directories again under the lock, whatever their
+		 * mtimes say, since that may be within the same tick. */
+		if (attempt > 0) {
+			if ((ret = folder_lock(f)) < 0)
+				break;
+			ret = folder_sync_locked(f, true);
+			folder_unlock(f);
+			if (ret < 0)
+				break;
+		}
 		m = folder_find_uid(f, uid);
 		if (m == NULL) {
 			ret = -ENOENT;
@@ -304,7 +318,7 @@ const char *folder_keyword_name(const struct folder *f, int idx)
  * Runs op on a message under the folder lock, with the view synced first.
  * When op finds the file gone (-ENOENT: another program renamed it for a
  * flag change between our scan and op), the folder is rescanned and op
- * runs once more.  Returns -ENOENT when the message no longer exists.
+ * runs again, a few times at most.  Returns -ENOENT when the message no longer exists.
  */
 static int with_message(struct folder *f, uint32_t uid,
 			int (*op)(struct folder *, struct message *, void *),
@@ -316,7 +330,7 @@ static int with_message(struct folder *f, uint32_t uid,
 	ret = folder_lock(f);
 	if (ret < 0)
 		return ret;
-	for (attempt = 0; attempt < 2; attempt++) {
+	for (attempt = 0; attempt < RENAME_RETRIES; attempt++) {
 		ret = folder_sync_locked(f, attempt > 0);
 		if (ret < 0)
 			break;

@@ -112,8 +112,9 @@ size_t folder_seq_from_uid(const struct folder *f, uint32_t uid);
 /* The full path of a message's file, as of the last sync. */
 void folder_msg_path(const struct folder *f, const struct message *m,
 		     struct buf *path);
-/* Opens a message for reading, re-syncing once if it was renamed by a
- * flag change in the meantime.  Returns -ENOENT if it was expunged. */
+/* Opens a message for reading, re-syncing if it was renamed by a flag
+ * change in the meantime (which rebuilds f->msgs: look messages up again
+ * after the call).  Returns -ENOENT if it was expunged. */
 int folder_msg_open(struct folder *f, uint32_t uid, int *fd_r);
 
 /* Sets a message's flags and keywords (all of them: callers compute the

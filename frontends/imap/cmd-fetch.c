@@ -337,6 +337,7 @@ static void fetch_next(struct conn *c, void *arg)
 		uint32_t seq = fc->seqs[fc->seq_pos++];
 		struct message *m = imap_view_msg(s, seq);
 		struct fetch_entry *e;
+		int fd;
 
 		if (m == NULL)
 			continue;
@@ -346,11 +347,20 @@ static void fetch_next(struct conn *c, void *arg)
 			continue;
 		}
 		e = &fc->batch[fc->batch_count];
-		if (folder_msg_open(f, m->uid, &e->fd) < 0) {
+		/* Opening may sync the folder (another process renamed the
+		 * file), which rebuilds its message array: m is looked up
+		 * again, not used after. */
+		if (folder_msg_open(f, m->uid, &fd) < 0) {
 			/* Expunged meanwhile (RFC 5530 EXPUNGEISSUED). */
 			fc->expunged = true;
 			continue;
 		}
+		if ((m = imap_view_msg(s, seq)) == NULL) {
+			close(fd);
+			fc->expunged = true;
+			continue;
+		}
+		e->fd = fd;
 		buf_init(&e->prefix);
 		write_index_items(fc, seq, m, &e->prefix);
 		e->seq = seq;

@@ -92,6 +92,17 @@ ok "\\Recent goes to one session of the process, whichever worker serves it" \
 is "those sessions were spread over the three workers" \
     "$(workers_used)" "0 1 2 "
 
+# Another Maildir program renaming files (flag changes) while FETCH
+# goes through a folder batch by batch: a batch's open then syncs the
+# folder, and each response must still be its own message's.
+mt folder create alice Renamed >/dev/null
+for i in $(seq 1 150); do
+	printf 'Subject: r%s\n\nbody %s\n' "$i" "$i" | dlv -m Renamed alice
+done
+ok "FETCH while another program renames the files: right UIDs and bytes" \
+    $IC 127.0.0.1 "$PORT" fetch-renamed Renamed \
+    "$MAILTREE_STORE/mail/alice/.Renamed"
+
 # A reload: sessions keep the configuration they started under (here the
 # message size limit, advertised as APPENDLIMIT); new ones get the new.
 rm -f "$T_DIR/ctl" "$T_DIR/held"

@@ -551,6 +551,72 @@ def sc_many_idle():
         r.close()
 
 
+def sc_fetch_renamed():
+    """FETCH of many messages while another Maildir program renames
+    their files (a flag change): every response carries the UID of its
+    sequence number and the message's own bytes.  Arguments: FOLDER and
+    its Maildir directory; each message's body says its number."""
+    import threading
+    cur = os.path.join(sys.argv[5], 'cur')
+    r = Raw()
+    r.login()
+    r.cmd('SELECT "%s"' % sys.argv[4])
+    items = 'UID INTERNALDATE RFC822.SIZE'
+    lines, _ = r.cmd('FETCH 1:* (%s)' % items)
+    meta_of = {}
+    for l in lines:
+        m = re.match(r'\* (\d+) FETCH \((.*)\)$', l)
+        if m:
+            meta_of[int(m.group(1))] = m.group(2)
+    check(len(meta_of) >= 100, 'the folder has its messages: %d'
+          % len(meta_of))
+    stop = []
+
+    def renamer():
+        while not stop:
+            for sub in ('new', 'cur'):
+                d = os.path.join(sys.argv[5], sub)
+                for name in os.listdir(d):
+                    base, _, info = name.partition(':2,')
+                    flip = info.replace('F', '') if 'F' in info else \
+                        ''.join(sorted(info + 'F'))
+                    try:
+                        os.rename(os.path.join(d, name),
+                                  os.path.join(cur, base + ':2,' + flip))
+                    except FileNotFoundError:
+                        pass
+    t = threading.Thread(target=renamer)
+    t.start()
+    bad = 0
+    try:
+        for _ in range(5):
+            t_ = r.tag()
+            r.send(t_ + ' FETCH 1:* (%s BODY.PEEK[TEXT])' % items)
+            while True:
+                l = r.line()
+                if l is None or l.startswith(t_ + ' '):
+                    break
+                m = re.match(r'\* (\d+) FETCH \((.*) '
+                             r'BODY\[TEXT\] \{(\d+)\}$', l)
+                if not m:
+                    continue
+                body = r.f.read(int(m.group(3)))
+                seq, meta = int(m.group(1)), m.group(2)
+                if meta != meta_of.get(seq) or \
+                        body != b'body %d\r\n' % seq:
+                    bad += 1
+                    if bad < 4:
+                        print('# seq %d: %s, body %r' % (seq, meta, body))
+            check(l is not None and l[len(t_) + 1:].startswith('OK'),
+                  'FETCH completes: %r' % l)
+    finally:
+        stop.append(1)
+        t.join()
+    check(bad == 0, '%d responses with the wrong UID, date, size or '
+          'bytes' % bad)
+    r.cmd('LOGOUT')
+
+
 SCENARIOS = {name[3:].replace('_', '-'): f
              for name, f in list(globals().items())
              if name.startswith('sc_')}

@@ -394,12 +394,46 @@ static void test_mailbox(void)
 	buf_release(&d);
 }
 
+/* A listing that catches a rename from new/ to cur/ half done sees the
+ * message in both: it is one message, with the cur/ name and flags. */
+static void test_new_and_cur(void)
+{
+	struct buf dir = BUF_INIT, from = BUF_INIT, to = BUF_INIT;
+	struct folder *f = NULL, *g = NULL;
+	struct message *m;
+	uint32_t uid;
+
+	buf_printf(&dir, "%s/both", tmpdir);
+	ok(folder_create_dirs(dir.data, false) == 0 &&
+	   folder_open(dir.data, &f) == 0, "a folder for a half-done rename");
+	uid = save_msg(f, "Subject: both\n\nx\n", 0);
+	folder_sync(f);
+	m = folder_find_uid(f, uid);
+	ok(m != NULL && m->in_new, "the message is in new/");
+	if (m != NULL) {
+		buf_printf(&from, "%s/new/%s", dir.data, m->name);
+		buf_printf(&to, "%s/cur/%s:2,S", dir.data, m->name);
+	}
+	ok(m != NULL && link(from.data, to.data) == 0,
+	   "and, linked, in cur/ with S too");
+	ok(folder_open(dir.data, &g) == 0, "another view lists both");
+	m = g != NULL ? folder_find_uid(g, uid) : NULL;
+	ok(g != NULL && g->count == 1 && m != NULL && !m->in_new &&
+	   m->flags == MFLAG_SEEN, "one message, the cur/ one, \\Seen");
+	folder_free(&g);
+	folder_free(&f);
+	buf_release(&dir);
+	buf_release(&from);
+	buf_release(&to);
+}
+
 int main(void)
 {
 	make_tmpdir();
 	test_names();
 	test_uidlist();
 	test_folder();
+	test_new_and_cur();
 	test_mailbox();
 	remove_tree(tmpdir);
 	free(tmpdir);
