@@ -135,8 +135,10 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	/* Computed once, before threads save messages in parallel. */
 	(void)maildir_hostname();
-	/* Folders live long here: each keeps its lock's inode. */
+	/* Folders live long here: each keeps its lock's inode, and writes
+	 * its index anew for new mail every few seconds, not each time. */
 	folder_keep_lock_inodes(true);
+	folder_defer_index_rewrites(true);
 	if (server_init(&srv, uv_default_loop(), &cfg, &err) < 0 ||
 	    server_listen(&srv, &err) < 0) {
 		log_error("%s", err.data);

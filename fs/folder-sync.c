@@ -271,7 +271,7 @@ static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
 		} else {
 			memset(m, 0, sizeof(*m));
 			m->idx_pos = UINT32_MAX;
-			f->index_full = true;	/* new records: a new file */
+			f->index_missing++;	/* a new record: a new file */
 			m->uid = r->uid;
 			m->name = xstrdup(e->name);
 			m->base_len = e->base_len;
@@ -339,6 +339,7 @@ int folder_sync_locked(struct folder *f, bool force)
 		reloaded = true;
 		f->index_pending_count = 0;
 		f->index_full = false;
+		f->index_missing = 0;
 		folder_free_messages(f->msgs, f->count);
 		f->msgs = NULL;
 		f->count = f->cap = 0;

@@ -132,6 +132,14 @@ void folder_free(struct folder **fp)
 		return;
 	while (f->lock_depth > 0)
 		folder_unlock(f);
+	/* New messages left out of the index for a while (see
+	 * folder_defer_index_rewrites()) go into it now, from a view
+	 * brought up to date first. */
+	if (f->index_missing > 0 && folder_lock(f) == 0) {
+		if (folder_sync_locked(f, false) >= 0)
+			f->index_written = 0;
+		folder_unlock(f);
+	}
 	dotlock_spare_free(&f->lock_spare);
 	folder_free_messages(f->msgs, f->count);
 	uidlist_release(&f->uidlist);
@@ -165,7 +173,7 @@ void folder_unlock(struct folder *f)
 {
 	if (f->lock_depth == 0 || --f->lock_depth > 0)
 		return;
-	if (f->index_dirty) {
+	if (f->index_dirty || index_rewrite_due(f)) {
 		int ret = index_save(f);
 		if (ret < 0)
 			log_warn("%s: cannot write %s: %s", f->dir, INDEX_NAME,

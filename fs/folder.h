@@ -80,6 +80,10 @@ struct folder {
 	struct index_pending *index_pending;
 	size_t index_pending_count, index_pending_cap;
 	bool index_full;
+	/* Messages the file has no record of yet (new since the last
+	 * rewrite); see folder_defer_index_rewrites(). */
+	size_t index_missing;
+	uint64_t index_written;	/* CLOCK_MONOTONIC seconds of that rewrite */
 	bool index_loaded;
 	struct dotlock lock;
 	struct dotlock_spare lock_spare;	/* see folder_keep_lock_inodes() */
@@ -91,6 +95,14 @@ struct folder {
  * from now on keep their lock's inode between locks (dotlock.h, struct
  * dotlock_spare) instead of making and freeing one per lock. */
 void folder_keep_lock_inodes(bool on);
+
+/* For a long-lived process: a folder's index is written anew for new
+ * messages at most every few seconds (and when the folder is freed), as
+ * long as they are a small part of it; meanwhile the file stays valid
+ * and says that the directories must be listed, so other processes find
+ * those messages themselves.  Flag changes and expunges of the messages
+ * it has are still written in place at each unlock. */
+void folder_defer_index_rewrites(bool on);
 
 /* Opens the Maildir at `dir` (which must have cur/ new/ tmp/) and syncs it. */
 int folder_open(const char *dir, struct folder **folder_r);

@@ -70,6 +70,8 @@ struct index_record {
 
 /* Rewrite the whole file once this share of its records are tombstones. */
 #define INDEX_COMPACT_PERCENT 25
+/* How long a long-lived process may leave new messages out of the file. */
+#define INDEX_DEFER_SECS 10
 
 static uint32_t record_check(const struct index_record *r)
 {
@@ -426,13 +428,20 @@ static void fill_header(struct folder *f, struct index_header *h)
 	h->next_uid = f->uidlist.next_uid;
 	h->highest_modseq = f->highest_modseq;
 	/* An mtime with a recheck pending is not one other processes may
-	 * trust: they would never do the recheck. */
-	h->new_sec = f->new_recheck ? 0 : f->new_mtime.tv_sec;
-	h->new_nsec = f->new_recheck ? 0 : f->new_mtime.tv_nsec;
-	h->cur_sec = f->cur_recheck ? 0 : f->cur_mtime.tv_sec;
-	h->cur_nsec = f->cur_recheck ? 0 : f->cur_mtime.tv_nsec;
+	 * trust: they would never do the recheck.  Nor is any while the file
+	 * lacks messages (a deferred rewrite): they must list the
+	 * directories and read the uidlist to find them. */
+	if (!f->new_recheck && f->index_missing == 0) {
+		h->new_sec = f->new_mtime.tv_sec;
+		h->new_nsec = f->new_mtime.tv_nsec;
+	}
+	if (!f->cur_recheck && f->index_missing == 0) {
+		h->cur_sec = f->cur_mtime.tv_sec;
+		h->cur_nsec = f->cur_mtime.tv_nsec;
+	}
 	h->uidlist_ino = (uint64_t)f->uidlist.ino;
-	h->uidlist_size = (uint64_t)f->uidlist.size;
+	h->uidlist_size = f->index_missing == 0 ?
+			  (uint64_t)f->uidlist.size : 0;
 	h->count = f->index_records;
 	h->expunged = f->index_expunged;
 	h->strings_len = f->index_strings_len;
@@ -464,6 +473,7 @@ static int index_rewrite(struct folder *f)
 	}
 	f->index_records = f->count;
 	f->index_expunged = 0;
+	f->index_missing = 0;
 	f->index_strings_len = strings.len;
 	f->index_strings_checksum = XXH3_64bits(strings.data, strings.len);
 	fill_header(f, &h);
@@ -541,6 +551,14 @@ void index_note_record(struct folder *f, const struct message *m,
 	struct index_pending *p;
 	struct index_record r;
 
+	/* A message the file has no record of gets one at the rewrite that
+	 * is due anyway (index_missing). */
+	if (m->idx_pos == UINT32_MAX && f->index_missing > 0) {
+		if (expunged)
+			f->index_missing--;
+		f->index_dirty = true;
+		return;
+	}
 	/* Only a record already in the file whose name it can still derive
 	 * (or an expunge) can be written in place. */
 	if (f->index_full || m->idx_pos == UINT32_MAX ||
@@ -560,19 +578,54 @@ void index_note_record(struct folder *f, const struct message *m,
 	f->index_dirty = true;
 }
 
+static bool defer_rewrites;
+
+void folder_defer_index_rewrites(bool on)
+{
+	defer_rewrites = on;
+}
+
+static uint64_t monotonic_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* Whether a rewrite needed only for new messages may wait: few of them,
+ * and the last rewrite recent (see folder_defer_index_rewrites()). */
+static bool rewrite_may_wait(const struct folder *f)
+{
+	uint64_t live = f->index_records - f->index_expunged;
+
+	return defer_rewrites && f->index_missing * 4 <= live &&
+	       monotonic_sec() < f->index_written + INDEX_DEFER_SECS;
+}
+
 int index_save(struct folder *f)
 {
+	bool rewrite;
 	int ret;
 
-	if (f->index_full || f->index_records == 0 ||
-	    f->index_expunged * 100 >= f->index_records * INDEX_COMPACT_PERCENT ||
-	    index_changed_on_disk(f) != 0)
-		ret = index_rewrite(f);
-	else if ((ret = index_write_in_place(f)) < 0)
-		ret = index_rewrite(f);	/* the file went away: start over */
+	rewrite = f->index_full || f->index_records == 0 ||
+		  f->index_expunged * 100 >= f->index_records *
+					     INDEX_COMPACT_PERCENT ||
+		  index_changed_on_disk(f) != 0;
+	if (!rewrite && f->index_missing > 0 && !rewrite_may_wait(f))
+		rewrite = true;
+	if (!rewrite && (ret = index_write_in_place(f)) < 0)
+		rewrite = true;	/* the file went away: start over */
+	if (rewrite && (ret = index_rewrite(f)) == 0)
+		f->index_written = monotonic_sec();
 	f->index_full = false;
 	f->index_pending_count = 0;
 	return ret;
+}
+
+bool index_rewrite_due(const struct folder *f)
+{
+	return f->index_missing > 0 && !rewrite_may_wait(f);
 }
 
 static int cache_headers(int fd, struct message *m)

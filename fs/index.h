@@ -46,6 +46,8 @@ int index_load(struct folder *f);
 /* Writes what changed: the queued records and the header in place when
  * that is all, else the whole file. */
 int index_save(struct folder *f);
+/* A deferred rewrite (folder_defer_index_rewrites()) is due now. */
+bool index_rewrite_due(const struct folder *f);
 /* Queues the record of a message whose flags changed, or which was
  * expunged, for writing in place at the next index_save(); marks the
  * whole file for rewriting when that cannot be done in place. */

@@ -224,8 +224,10 @@ int main(int argc, char **argv)
 	fuse_opt_add_arg(&args, "-ofsname=mailtree");
 	fuse_opt_add_arg(&args, "-osubtype=mailtree-fs");
 	v.timeout = 1.0;
-	/* Folders live as long as the mount: each keeps its lock's inode. */
+	/* Folders live as long as the mount: each keeps its lock's inode,
+	 * and writes its index anew for new mail every few seconds. */
 	folder_keep_lock_inodes(true);
+	folder_defer_index_rewrites(true);
 	pthread_mutex_init(&v.lock, NULL);
 	if (notify_new(0, opts.poll != 0, &v.notify) < 0) {
 		fprintf(stderr, "mailtree-fs: cannot watch the store\n");

@@ -394,6 +394,61 @@ static void test_mailbox(void)
 	buf_release(&d);
 }
 
+/* A long-lived process leaves new mail out of the index for a while
+ * (folder_defer_index_rewrites()); the file stays valid meanwhile. */
+static size_t index_count(const char *dir)
+{
+	struct index_summary sum;
+	size_t n = 0;
+
+	if (index_read_summary(dir, &sum) == 0)
+		n = sum.count;
+	index_summary_release(&sum);
+	return n;
+}
+
+static void test_deferred_index(void)
+{
+	struct buf dir = BUF_INIT;
+	struct folder *f = NULL, *g = NULL;
+	uint32_t nu, more[4];
+	size_t i;
+
+	buf_printf(&dir, "%s/deferred", tmpdir);
+	ok(folder_create_dirs(dir.data, false) == 0 &&
+	   folder_open(dir.data, &f) == 0, "a folder for deferred rewrites");
+	for (i = 0; i < 12; i++)
+		save_msg(f, "Subject: m\n\nx\n", 0);
+	folder_sync(f);
+	is_int(index_count(dir.data), 12, "twelve messages in the index");
+
+	folder_defer_index_rewrites(true);
+	nu = save_msg(f, "Subject: new\n\nx\n", 0);
+	ok(folder_sync(f) == 1 && folder_find_uid(f, nu) != NULL,
+	   "the view has a new message at once");
+	is_int(index_count(dir.data), 12, "its index record waits");
+	ok(folder_open(dir.data, &g) == 0 && g->count == 13 &&
+	   folder_find_uid(g, nu) != NULL, "another view finds it meanwhile, "
+	   "with the same UID");
+	ok(g->highest_modseq >= f->highest_modseq,
+	   "and MODSEQs that do not go backwards");
+	folder_free(&g);
+
+	for (i = 0; i < 4; i++)
+		more[i] = save_msg(f, "Subject: more\n\nx\n", 0);
+	ok(folder_sync(f) == 1 && folder_find_uid(f, more[3]) != NULL,
+	   "four more");
+	is_int(index_count(dir.data), 17,
+	   "more than a quarter missing: the index is written at once");
+	nu = save_msg(f, "Subject: last\n\nx\n", 0);
+	folder_sync(f);
+	is_int(index_count(dir.data), 17, "one more waits again");
+	folder_free(&f);
+	is_int(index_count(dir.data), 18, "and is written when the view is freed");
+	folder_defer_index_rewrites(false);
+	buf_release(&dir);
+}
+
 /* A listing that catches a rename from new/ to cur/ half done sees the
  * message in both: it is one message, with the cur/ name and flags. */
 static void test_new_and_cur(void)
@@ -433,6 +488,7 @@ int main(void)
 	test_names();
 	test_uidlist();
 	test_folder();
+	test_deferred_index();
 	test_new_and_cur();
 	test_mailbox();
 	remove_tree(tmpdir);
