@@ -42,6 +42,8 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_set(struct buf *b, const char *s);
 
+/* Exchanges the contents of a and b (no copy). */
+void buf_swap(struct buf *a, struct buf *b);
 /* Hands the heap string to the caller (free() it); the buffer is reset. */
 char *buf_detach(struct buf *b);
 

@@ -43,6 +43,7 @@ struct imap_section {
 	bool started;
 	uint64_t pos;
 	struct imap_crlf crlf;
+	bool want_prev;		/* the next read starts a byte early */
 	struct cte_decoder dec;
 	struct buf tmp;
 	struct buf pend;
@@ -70,19 +71,17 @@ static void producer_reset(struct imap_section *sec)
 	sec->pend_off = 0;
 }
 
-static int seg_start(struct imap_section *sec, const struct seg *seg)
+static void seg_start(struct imap_section *sec, const struct seg *seg)
 {
-	bool prev_cr = false;
-	int ret = 0;
-
 	sec->pos = seg->start;
-	if (seg->kind == SEG_RAW || seg->kind == SEG_QP)
-		ret = imap_crlf_prev_cr(sec->fd, seg->start, &prev_cr);
-	imap_crlf_init(&sec->crlf, prev_cr, !sec->binary);
+	/* Whether the byte before is a CR decides if a LF at the start is
+	 * bare: the first read takes it too. */
+	sec->want_prev = (seg->kind == SEG_RAW || seg->kind == SEG_QP) &&
+			 seg->start > 0 && seg->start < seg->end;
+	imap_crlf_init(&sec->crlf, false, !sec->binary);
 	decode_cte_init(&sec->dec,
 			seg->kind == SEG_BASE64 ? CTE_BASE64 : CTE_QP);
 	sec->started = true;
-	return ret;
 }
 
 /* Makes sure sec->pend has unread bytes.  Returns 1, 0 at the end of the
@@ -91,17 +90,17 @@ static int refill(struct imap_section *sec)
 {
 	while (sec->pend_off == sec->pend.len) {
 		const struct seg *seg;
-		uint64_t want;
+		const char *data;
+		uint64_t want, from;
 		ssize_t got;
-		int ret;
 
 		buf_reset(&sec->pend);
 		sec->pend_off = 0;
 		if (sec->cur == sec->nsegs)
 			return 0;
 		seg = &sec->segs[sec->cur];
-		if (!sec->started && (ret = seg_start(sec, seg)) < 0)
-			return ret;
+		if (!sec->started)
+			seg_start(sec, seg);
 		if (seg->kind == SEG_MEM || sec->pos >= seg->end) {
 			if (seg->kind == SEG_MEM)
 				buf_append(&sec->pend, sec->mem.data,
@@ -112,27 +111,36 @@ static int refill(struct imap_section *sec)
 			sec->started = false;
 			continue;
 		}
-		want = seg->end - sec->pos;
+		from = sec->pos - (sec->want_prev ? 1 : 0);
+		want = seg->end - from;
 		if (want > IMAP_CRLF_CHUNK)
 			want = IMAP_CRLF_CHUNK;
-		got = pread_full(sec->fd, sec->chunk, (size_t)want, sec->pos);
+		got = pread_full(sec->fd, sec->chunk, (size_t)want, from);
 		if (got < 0)
 			return (int)got;
+		data = sec->chunk;
+		if (sec->want_prev && got > 0) {
+			imap_crlf_init(&sec->crlf, data[0] == '\r',
+				       !sec->binary);
+			sec->want_prev = false;
+			data++;
+			got--;
+		}
 		if (got == 0)
 			return -EIO;	/* shorter than the tree says */
 		sec->pos += (uint64_t)got;
 		switch (seg->kind) {
 		case SEG_RAW:
-			imap_crlf_convert(&sec->crlf, sec->chunk, (size_t)got,
+			imap_crlf_convert(&sec->crlf, data, (size_t)got,
 					  &sec->pend);
 			break;
 		case SEG_BASE64:
-			decode_cte_feed(&sec->dec, sec->chunk, (size_t)got,
+			decode_cte_feed(&sec->dec, data, (size_t)got,
 					&sec->pend);
 			break;
 		case SEG_QP:
 			buf_reset(&sec->tmp);
-			imap_crlf_convert(&sec->crlf, sec->chunk, (size_t)got,
+			imap_crlf_convert(&sec->crlf, data, (size_t)got,
 					  &sec->tmp);
 			decode_cte_feed(&sec->dec, sec->tmp.data, sec->tmp.len,
 					&sec->pend);
@@ -280,10 +288,17 @@ static int resolve_part(struct imap_section *sec,
 	}
 }
 
-/* One pass to learn the exact size, up to the end of the window. */
+/*
+ * One pass to learn the exact size, up to the end of the window.  Content
+ * that one read produced whole (most messages and parts: up to a chunk)
+ * is kept from this pass and given from memory, so it is read once; the
+ * rest is produced again, chunk by chunk, as it is sent.
+ */
 static int measure(struct imap_section *sec, const struct imap_fetch_body *b)
 {
 	uint64_t total = 0, limit = UINT64_MAX;
+	struct buf kept = BUF_INIT;
+	unsigned int chunks = 0;
 	int ret;
 
 	if (b->partial)
@@ -292,8 +307,10 @@ static int measure(struct imap_section *sec, const struct imap_fetch_body *b)
 		size_t n;
 
 		ret = refill(sec);
-		if (ret < 0)
+		if (ret < 0) {
+			buf_release(&kept);
 			return ret;
+		}
 		if (ret == 0)
 			break;
 		n = sec->pend.len - sec->pend_off;
@@ -301,6 +318,11 @@ static int measure(struct imap_section *sec, const struct imap_fetch_body *b)
 		    memchr(sec->pend.data + sec->pend_off, '\0', n) != NULL)
 			sec->has_nul = true;
 		total += n;
+		/* The first chunk's buffer changes hands, no copy. */
+		if (++chunks == 1 && sec->pend_off == 0)
+			buf_swap(&kept, &sec->pend);
+		else
+			buf_reset(&kept);
 		sec->pend_off = sec->pend.len;
 	}
 	if (!b->partial)
@@ -311,6 +333,11 @@ static int measure(struct imap_section *sec, const struct imap_fetch_body *b)
 		sec->size = total - b->origin < b->length
 			    ? total - b->origin : b->length;
 	producer_reset(sec);
+	if (chunks <= 1 && kept.len == total) {
+		buf_swap(&kept, &sec->pend);
+		sec->cur = sec->nsegs;	/* nothing more to produce */
+	}
+	buf_release(&kept);
 	sec->skip = b->partial ? b->origin : 0;
 	sec->left = sec->size;
 	return 0;
