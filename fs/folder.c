@@ -355,22 +355,24 @@ static int with_message(struct folder *f, uint32_t uid,
 	return ret;
 }
 
-struct new_flags {
-	uint32_t flags, keywords;
+struct flag_change {
+	uint32_t add, del, kw_add, kw_del;
 };
 
 static int set_flags_op(struct folder *f, struct message *m, void *ctx)
 {
-	const struct new_flags *nf = ctx;
+	const struct flag_change *fc = ctx;
+	uint32_t flags = ((m->flags & ~fc->del) | fc->add) & MFLAG_ALL;
+	uint32_t kw = (m->keywords & ~fc->kw_del) | fc->kw_add;
 	struct buf from = BUF_INIT, to = BUF_INIT, name = BUF_INIT;
 	struct maildir_name mn;
 	int ret = 0;
 
-	if (m->flags == nf->flags && m->keywords == nf->keywords && !m->in_new)
+	if (m->flags == flags && m->keywords == kw && !m->in_new)
 		return 0;
 	maildir_name_parse(m->name, &mn);
 	buf_append(&name, m->name, m->base_len);
-	maildir_name_info(&name, nf->flags, nf->keywords, mn.extra);
+	maildir_name_info(&name, flags, kw, mn.extra);
 	folder_msg_path(f, m, &from);
 	buf_printf(&to, "%s/cur/%s", f->dir, name.data);
 	if (rename(from.data, to.data) < 0) {
@@ -382,9 +384,9 @@ static int set_flags_op(struct folder *f, struct message *m, void *ctx)
 		free(m->name);
 		m->name = buf_detach(&name);
 		m->in_new = false;
-		if (m->flags != nf->flags || m->keywords != nf->keywords) {
-			m->flags = nf->flags;
-			m->keywords = nf->keywords;
+		if (m->flags != flags || m->keywords != kw) {
+			m->flags = flags;
+			m->keywords = kw;
 			m->modseq = ++f->highest_modseq;
 			changes_append(f, m->modseq, m->uid, CHANGE_FLAGS);
 		}
@@ -399,9 +401,17 @@ static int set_flags_op(struct folder *f, struct message *m, void *ctx)
 int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
 		     uint32_t keywords)
 {
-	struct new_flags nf = { flags & MFLAG_ALL, keywords };
+	struct flag_change fc = { flags, ~flags, keywords, ~keywords };
 
-	return with_message(f, uid, set_flags_op, &nf);
+	return with_message(f, uid, set_flags_op, &fc);
+}
+
+int folder_change_flags(struct folder *f, uint32_t uid, uint32_t add,
+			uint32_t del, uint32_t kw_add, uint32_t kw_del)
+{
+	struct flag_change fc = { add, del & ~add, kw_add, kw_del & ~kw_add };
+
+	return with_message(f, uid, set_flags_op, &fc);
 }
 
 static int expunge_op(struct folder *f, struct message *m, void *ctx)

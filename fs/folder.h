@@ -134,6 +134,12 @@ int folder_msg_open(struct folder *f, uint32_t uid, int *fd_r);
  * -ENOENT if the message is gone. */
 int folder_set_flags(struct folder *f, uint32_t uid, uint32_t flags,
 		     uint32_t keywords);
+/* Adds and removes flags and keywords, leaving the others as they are on
+ * disk now: a change another program made since this view's last sync
+ * is kept, not overwritten (an IMAP STORE +FLAGS, a flag file touched).
+ * A bit both added and removed is added. */
+int folder_change_flags(struct folder *f, uint32_t uid, uint32_t add,
+			uint32_t del, uint32_t kw_add, uint32_t kw_del);
 /* Keyword names <-> letters of this folder. */
 int folder_keyword_index(struct folder *f, const char *name, bool create);
 const char *folder_keyword_name(const struct folder *f, int idx);

@@ -431,7 +431,7 @@ static void set_seen(struct fetch_ctx *fc)
 			continue;
 		if (!locked && folder_lock(f) == 0)
 			locked = true;
-		folder_set_flags(f, m->uid, m->flags | MFLAG_SEEN, m->keywords);
+		folder_change_flags(f, m->uid, MFLAG_SEEN, 0, 0, 0);
 	}
 	if (locked)
 		folder_unlock(f);

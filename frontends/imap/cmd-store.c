@@ -182,7 +182,18 @@ void imap_cmd_store(struct imap_cmd *cmd)
 
 			if (!locked && folder_lock(f) == 0)
 				locked = true;
-			ret = folder_set_flags(f, uid, flags, kw);
+			/* As a change, not a new set: another program's
+			 * change since our last sync stays (except for a
+			 * replacing STORE FLAGS). */
+			ret = r.mode == STORE_SET ?
+			      folder_change_flags(f, uid, flags,
+						  MFLAG_ALL & ~MFLAG_PASSED,
+						  kw, UINT32_MAX) :
+			      r.mode == STORE_ADD ?
+			      folder_change_flags(f, uid, r.flags, 0,
+						  r.keywords, 0) :
+			      folder_change_flags(f, uid, 0, r.flags,
+						  0, r.keywords);
 			m = folder_find_uid(f, uid);
 			if (ret < 0 || m == NULL)
 				continue;

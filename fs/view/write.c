@@ -43,34 +43,32 @@ int write_set_flag(struct view *v, const struct node *p, const char *name,
 		   bool on)
 {
 	struct folder *f = p->d->f;
-	uint32_t flags = p->m->flags, kw = p->m->keywords, uid = p->uid;
+	uint32_t bits = 0, kw_bits = 0, uid = p->uid;
+	uint32_t flags = p->m->flags, kw = p->m->keywords;
 	int k;
 
 	if ((k = view_sysflag_lookup(name)) >= 0) {
-		if (on)
-			flags |= view_sysflag_bits[k];
-		else
-			flags &= ~view_sysflag_bits[k];
+		bits = view_sysflag_bits[k];
 	} else {
 		k = folder_keyword_index(f, name, on);
 		if (k >= 0 && !view_keyword_shown(name))
 			k = -EINVAL;
 		if (strcasecmp(name, VIEW_FORWARDED) == 0 && !on)
-			flags &= ~(uint32_t)MFLAG_PASSED;
+			bits = MFLAG_PASSED;
 		if (k == -ENOENT && !on)
 			k = -1;
 		else if (k < 0)
 			return k == -ENOSPC ? -ENOSPC : -EINVAL;
-		if (k >= 0) {
-			if (on)
-				kw |= 1u << k;
-			else
-				kw &= ~(1u << k);
-		}
+		if (k >= 0)
+			kw_bits = 1u << k;
 	}
-	if (flags == p->m->flags && kw == p->m->keywords)
+	/* Nothing to do as this view sees it; otherwise a change (not a
+	 * new set), so that another program's since then stays. */
+	if (on ? (flags & bits) == bits && (kw & kw_bits) == kw_bits :
+		 (flags & bits) == 0 && (kw & kw_bits) == 0)
 		return 0;
-	k = folder_set_flags(f, uid, flags, kw);
+	k = on ? folder_change_flags(f, uid, bits, 0, kw_bits, 0) :
+		 folder_change_flags(f, uid, 0, bits, 0, kw_bits);
 	if (k == 0)
 		inval_flags(v, p->d, uid);
 	return k;

@@ -482,6 +482,43 @@ static void test_new_and_cur(void)
 	buf_release(&to);
 }
 
+/* A flag change made through a view that has not seen another
+ * program's change since keeps that change. */
+static void test_change_flags(void)
+{
+	struct buf dir = BUF_INIT;
+	struct folder *f = NULL, *g = NULL;
+	struct message *m;
+	uint32_t uid;
+
+	buf_printf(&dir, "%s/change", tmpdir);
+	ok(folder_create_dirs(dir.data, false) == 0 &&
+	   folder_open(dir.data, &f) == 0, "a folder for flag changes");
+	uid = save_msg(f, "Subject: flags\n\nx\n", MFLAG_DRAFT);
+	folder_sync(f);
+	ok(folder_open(dir.data, &g) == 0 &&
+	   folder_keyword_index(g, "one", true) == 0 &&
+	   folder_keyword_index(g, "two", true) == 1 &&
+	   folder_set_flags(g, uid, MFLAG_DRAFT | MFLAG_FLAGGED, 2) == 0,
+	   "another program flags the message and sets keyword b");
+	ok(folder_change_flags(f, uid, MFLAG_SEEN, MFLAG_DRAFT, 1, 0) == 0,
+	   "a view that has not seen it adds \\Seen and a, removes \\Draft");
+	m = folder_find_uid(f, uid);
+	ok(m != NULL && m->flags == (MFLAG_SEEN | MFLAG_FLAGGED) &&
+	   m->keywords == 3, "both changes are kept");
+	folder_sync(g);
+	m = folder_find_uid(g, uid);
+	ok(m != NULL && m->flags == (MFLAG_SEEN | MFLAG_FLAGGED) &&
+	   m->keywords == 3, "and seen by the other program");
+	ok(folder_set_flags(f, uid, MFLAG_ANSWERED, 0) == 0 &&
+	   (m = folder_find_uid(f, uid)) != NULL &&
+	   m->flags == MFLAG_ANSWERED && m->keywords == 0,
+	   "setting all flags replaces them");
+	folder_free(&g);
+	folder_free(&f);
+	buf_release(&dir);
+}
+
 int main(void)
 {
 	make_tmpdir();
@@ -490,6 +527,7 @@ int main(void)
 	test_folder();
 	test_deferred_index();
 	test_new_and_cur();
+	test_change_flags();
 	test_mailbox();
 	remove_tree(tmpdir);
 	free(tmpdir);
