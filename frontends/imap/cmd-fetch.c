@@ -10,6 +10,9 @@
  * pool never touches the shared folder.  A literal larger than one chunk
  * is sent a chunk at a time, the next one read only when the previous
  * one reached the socket, so a 50 MB message costs one chunk of memory.
+ * BODY and BODYSTRUCTURE answers are remembered by message GUID
+ * (imap-bscache.h): a FETCH that wants nothing else of the file then
+ * opens none.
  *
  * Messages expunged by another session but not yet reported keep their
  * sequence numbers; FETCH skips them (RFC 2180 4.1.2 allows this).
@@ -24,6 +27,7 @@
 #include "conn.h"
 #include "folder.h"
 #include "imap-bodystructure.h"
+#include "imap-bscache.h"
 #include "imap-date.h"
 #include "imap-envelope.h"
 #include "imap-fetch-parse.h"
@@ -48,6 +52,11 @@ struct fetch_entry {
 	uint32_t seq;
 	int fd;
 	struct buf prefix;	/* "* n FETCH (UID .. FLAGS (..)" */
+	/* BODY [0] and BODYSTRUCTURE [1]: the cache's answer (cached), or
+	 * the one rendered, for the cache (made). */
+	unsigned char guid[16];
+	struct buf answer[2];
+	bool cached[2], made[2];
 };
 
 struct fetch_ctx {
@@ -70,6 +79,7 @@ struct fetch_ctx {
 	int err;
 	bool expunged;			/* a message's file was gone */
 	struct buf out;
+	struct buf looked_up[2];	/* cache answers for the next entry */
 };
 
 static void fetch_next(struct conn *c, void *arg);
@@ -79,9 +89,19 @@ static void batch_release(struct fetch_ctx *fc)
 	size_t i;
 
 	for (i = 0; i < fc->batch_count; i++) {
-		if (fc->batch[i].fd >= 0)
-			close(fc->batch[i].fd);
-		buf_release(&fc->batch[i].prefix);
+		struct fetch_entry *e = &fc->batch[i];
+		unsigned int k;
+
+		if (e->fd >= 0)
+			close(e->fd);
+		buf_release(&e->prefix);
+		for (k = 0; k < 2; k++) {
+			if (e->made[k])
+				imap_bscache_put(e->guid, k == 1,
+						 e->answer[k].data,
+						 e->answer[k].len);
+			buf_release(&e->answer[k]);
+		}
 	}
 	fc->batch_count = fc->cur = 0;
 	fc->item = 0;
@@ -98,6 +118,8 @@ static void fetch_free(struct fetch_ctx *fc)
 	free(fc->names);
 	free(fc->seqs);
 	buf_release(&fc->out);
+	buf_release(&fc->looked_up[0]);
+	buf_release(&fc->looked_up[1]);
 	free(fc);
 }
 
@@ -178,12 +200,27 @@ static int render_item(struct fetch_ctx *fc, struct fetch_entry *e,
 	if (out->len > 0 && out->data[out->len - 1] != '(')
 		buf_putc(out, ' ');
 	if (item == 0 || item == 1) {
+		size_t start;
+
+		buf_puts(out, item == 0 ? "BODY " : "BODYSTRUCTURE ");
+		if (e->cached[item]) {
+			buf_append(out, e->answer[item].data,
+				   e->answer[item].len);
+			return 0;
+		}
 		if (fc->root == NULL && (ret = mime_parse_fd(e->fd, NULL,
 							      &fc->root)) < 0)
 			return ret;
-		buf_puts(out, item == 0 ? "BODY " : "BODYSTRUCTURE ");
-		return imap_bodystructure_write(fc->root, e->fd, item == 1,
-						out);
+		start = out->len;
+		ret = imap_bodystructure_write(fc->root, e->fd, item == 1,
+					       out);
+		if (ret == 0) {
+			buf_reset(&e->answer[item]);
+			buf_append(&e->answer[item], out->data + start,
+				   out->len - start);
+			e->made[item] = true;
+		}
+		return ret;
 	}
 	b = &fc->bodies[item - 2];
 	if (fc->names[item - 2] != NULL)
@@ -314,6 +351,39 @@ static void render_done(struct conn *c, void *arg)
 	conn_wait_written(c, fetch_next, fc);
 }
 
+/*
+ * Looks up m's BODY and BODYSTRUCTURE, if wanted, in the cache (into
+ * fc->looked_up).  When they are all the FETCH wants of the file, writes
+ * the whole response and returns true: no file is opened.
+ */
+static bool answer_from_cache(struct fetch_ctx *fc, uint32_t seq,
+			      const struct message *m)
+{
+	unsigned int k;
+	bool all = true;
+
+	for (k = 0; k < 2; k++) {
+		buf_reset(&fc->looked_up[k]);
+		if (item_wanted(fc, k))
+			all &= imap_bscache_get(m->guid, k == 1,
+						&fc->looked_up[k]);
+	}
+	if (!all || fc->body_count > 0)
+		return false;
+	write_index_items(fc, seq, m, &fc->out);
+	for (k = 0; k < 2; k++) {
+		if (!item_wanted(fc, k))
+			continue;
+		if (fc->out.data[fc->out.len - 1] != '(')
+			buf_putc(&fc->out, ' ');
+		buf_puts(&fc->out, k == 0 ? "BODY " : "BODYSTRUCTURE ");
+		buf_append(&fc->out, fc->looked_up[k].data,
+			   fc->looked_up[k].len);
+	}
+	buf_puts(&fc->out, ")\r\n");
+	return true;
+}
+
 /* Prepares the next batch: index items now, files opened for the pool. */
 static void fetch_next(struct conn *c, void *arg)
 {
@@ -337,6 +407,7 @@ static void fetch_next(struct conn *c, void *arg)
 		uint32_t seq = fc->seqs[fc->seq_pos++];
 		struct message *m = imap_view_msg(s, seq);
 		struct fetch_entry *e;
+		unsigned int k;
 		int fd;
 
 		if (m == NULL)
@@ -346,6 +417,8 @@ static void fetch_next(struct conn *c, void *arg)
 			buf_puts(&fc->out, ")\r\n");
 			continue;
 		}
+		if (answer_from_cache(fc, seq, m))
+			continue;
 		e = &fc->batch[fc->batch_count];
 		/* Opening may sync the folder (another process renamed the
 		 * file), which rebuilds its message array: m is looked up
@@ -364,6 +437,14 @@ static void fetch_next(struct conn *c, void *arg)
 		buf_init(&e->prefix);
 		write_index_items(fc, seq, m, &e->prefix);
 		e->seq = seq;
+		memcpy(e->guid, m->guid, sizeof(e->guid));
+		for (k = 0; k < 2; k++) {
+			/* What answer_from_cache() found, if anything. */
+			buf_init(&e->answer[k]);
+			buf_swap(&e->answer[k], &fc->looked_up[k]);
+			e->cached[k] = e->answer[k].len > 0;
+			e->made[k] = false;
+		}
 		fc->batch_count++;
 	}
 	if (fc->batch_count > 0) {

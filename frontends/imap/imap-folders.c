@@ -37,6 +37,7 @@
 
 #include "conn.h"
 #include "folder.h"
+#include "imap-bscache.h"
 #include "imap-int.h"
 #include "notify.h"
 #include "server.h"
@@ -338,6 +339,7 @@ void imap_folders_put(struct imap_shared_folder **sfp)
 
 void imap_folders_cleanup(void)
 {
+	imap_bscache_cleanup();
 	while (reg.list != NULL)
 		folder_drop(reg.list);
 	reg.unused_msgs = 0;

@@ -19,7 +19,8 @@
 struct proto;
 extern const struct proto proto_imap;
 
-/* Frees the folders kept loaded for IMAP sessions and the change watch;
+/* Frees the folders kept loaded for IMAP sessions, the change watch and
+ * the BODYSTRUCTURE cache (imap-bscache.h) of this thread;
  * after the loop ended, when no session is left. */
 void imap_folders_cleanup(void);
 
