@@ -7,7 +7,8 @@
  * event loop.  Items that need the message file (BODY, BODYSTRUCTURE,
  * BODY[...], BINARY[...], RFC822*) are rendered on the thread pool, a
  * batch of messages at a time, from descriptors opened on the loop: the
- * pool never touches the shared folder.  A literal larger than one chunk
+ * pool never touches the shared folder.  A batch of small files (64 KB
+ * altogether) is rendered on the loop instead.  A literal larger than one chunk
  * is sent a chunk at a time, the next one read only when the previous
  * one reached the socket, so a 50 MB message costs one chunk of memory.
  * BODY and BODYSTRUCTURE answers are remembered by message GUID
@@ -43,6 +44,10 @@
 #define FETCH_CHUNK (256 * 1024)
 /* Messages whose files are opened for one trip to the thread pool. */
 #define FETCH_BATCH 64
+/* A batch of files this small altogether is read on the event loop
+ * instead: from the page cache that takes microseconds, less than the
+ * two thread switches of a trip to the pool. */
+#define FETCH_INLINE_BYTES (64 * 1024)
 
 #define FILE_ITEMS (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE | \
 		    IMAP_FETCH_RFC822 | IMAP_FETCH_RFC822_HEADER | \
@@ -72,6 +77,7 @@ struct fetch_ctx {
 	/* The batch on the pool. */
 	struct fetch_entry batch[FETCH_BATCH];
 	size_t batch_count, cur;
+	uint64_t batch_bytes;		/* the sizes of its files */
 	unsigned int item;		/* next file item of batch[cur] */
 	bool started;			/* batch[cur]'s prefix is out */
 	struct mime_part *root;		/* of batch[cur], parsed once */
@@ -104,6 +110,7 @@ static void batch_release(struct fetch_ctx *fc)
 		}
 	}
 	fc->batch_count = fc->cur = 0;
+	fc->batch_bytes = 0;
 	fc->item = 0;
 	fc->started = false;
 	imap_section_free(&fc->sec);
@@ -351,6 +358,18 @@ static void render_done(struct conn *c, void *arg)
 	conn_wait_written(c, fetch_next, fc);
 }
 
+/* Renders the batch on the loop when its files are small, else on the
+ * thread pool. */
+static void render_batch(struct conn *c, struct fetch_ctx *fc)
+{
+	if (fc->batch_bytes <= FETCH_INLINE_BYTES) {
+		render_work(fc);
+		render_done(c, fc);
+		return;
+	}
+	conn_queue_work(c, render_work, render_done, fc);
+}
+
 /*
  * Looks up m's BODY and BODYSTRUCTURE, if wanted, in the cache (into
  * fc->looked_up).  When they are all the FETCH wants of the file, writes
@@ -396,7 +415,7 @@ static void fetch_next(struct conn *c, void *arg)
 	s = fc->s;
 	f = imap_view_folder(s);
 	if (fc->batch_count > 0) {	/* a literal or batch goes on */
-		conn_queue_work(c, render_work, render_done, fc);
+		render_batch(c, fc);
 		return;
 	}
 	/* Another session may have synced new keywords into the shared
@@ -437,6 +456,7 @@ static void fetch_next(struct conn *c, void *arg)
 		buf_init(&e->prefix);
 		write_index_items(fc, seq, m, &e->prefix);
 		e->seq = seq;
+		fc->batch_bytes += m->size;
 		memcpy(e->guid, m->guid, sizeof(e->guid));
 		for (k = 0; k < 2; k++) {
 			/* What answer_from_cache() found, if anything. */
@@ -448,7 +468,7 @@ static void fetch_next(struct conn *c, void *arg)
 		fc->batch_count++;
 	}
 	if (fc->batch_count > 0) {
-		conn_queue_work(c, render_work, render_done, fc);
+		render_batch(c, fc);
 		return;
 	}
 	if (fc->out.len > 0) {

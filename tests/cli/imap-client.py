@@ -633,6 +633,37 @@ SEARCHES = [
 ]
 
 
+def sc_fetchmix():
+    """FETCH of small and large messages together and apart: a batch of
+    small files is read on the event loop, a large one on the thread
+    pool; either way the bytes and the structure are the message's."""
+    big = (b'Subject: big\r\n\r\n' +
+           b''.join(b'line %06d ' % i + b'x' * 64 + b'\r\n'
+                    for i in range(1100)))
+    r = Raw('alice')
+    setup_box(r, 'Mix', msgs=(M1, big, M3))
+    r.expect('EXAMINE Mix', None, r'OK \[READ-ONLY\] .*')
+    u, t = r.cmd('FETCH 1:3 (BODY.PEEK[])')
+    check(t.startswith(b'OK'), 'FETCH 1:3: %r' % t)
+    got = [x.split(b'{', 1)[1].split(b'}\r\n', 1)[1][:-1] for x in u
+           if re.match(rb'\* \d+ FETCH ', x)]
+    eq(len(got), 3, 'three responses')
+    check(got[:1] == [M1] and got[1:2] == [big] and got[2:] == [M3],
+          'one FETCH of 85 KB: each message byte for byte')
+    for seq, m in ((1, M1), (3, M3), (2, big)):
+        f = fetch1(r, 'FETCH %d (BODY.PEEK[])' % seq)
+        eq(f, b'(BODY[] {%d}\r\n' % len(m) + m + b')',
+           'FETCH %d alone: the message' % seq)
+    body = big.split(b'\r\n\r\n', 1)[1]
+    bs = (b'("text" "plain" ("CHARSET" "us-ascii") NIL NIL "7bit" %d %d '
+          b'NIL NIL NIL NIL)' % (len(body), body.count(b'\n')))
+    for _ in range(2):
+        eq(fetch1(r, 'FETCH 2 (BODYSTRUCTURE)'), b'(BODYSTRUCTURE ' + bs +
+           b')', 'BODYSTRUCTURE of the large message, computed and '
+           'then remembered')
+    r.ok('LOGOUT')
+
+
 def sc_search():
     r = Raw('alice')
     uids = setup_box(r, 'Search')

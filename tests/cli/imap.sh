@@ -27,6 +27,8 @@ ok "SELECT/EXAMINE responses, CHECK, CLOSE and UNSELECT, EXPUNGE numbering, UID 
     ic select
 ok "FETCH: ENVELOPE, BODYSTRUCTURE, sections, partials, BINARY, macros, \\Seen and .PEEK" \
     ic fetch
+ok "FETCH of small and large messages, together and apart: the same bytes" \
+    ic fetchmix
 ok "SEARCH: every key, CHARSET UTF-8 on decoded headers and bodies, literals" \
     ic search
 ok "ESEARCH return options and SEARCHRES \$" ic esearch
