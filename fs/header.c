@@ -1,7 +1,9 @@
 /* Streaming RFC 5322 header block parser; see header.h. */
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "header.h"
 #include "util.h"
@@ -259,6 +261,69 @@ int header_parse(const void *data, size_t len, size_t max_value,
 		*size_r = (size_t)header_parser_size(&hp);
 	header_parser_release(&hp);
 	return ret < 0 ? ret : 0;
+}
+
+enum { END_LINE_START, END_LINE_CR, END_IN_LINE };
+
+void header_end_init(struct header_end *he)
+{
+	memset(he, 0, sizeof(*he));
+	he->state = END_LINE_START;
+}
+
+size_t header_end_feed(struct header_end *he, const void *data, size_t len)
+{
+	const char *start = data, *p = start, *end = p + len, *nl;
+
+	while (p < end && !he->done) {
+		switch (he->state) {
+		case END_LINE_START:
+		case END_LINE_CR:
+			if (*p == '\n') {
+				he->done = true;	/* an empty line */
+			} else if (*p == '\r' &&
+				   he->state == END_LINE_START) {
+				he->state = END_LINE_CR;
+			} else {
+				he->state = END_IN_LINE;
+			}
+			p++;
+			break;
+		default:
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL) {
+				p = end;
+			} else {
+				p = nl + 1;
+				he->state = END_LINE_START;
+			}
+			break;
+		}
+	}
+	he->offset += (uint64_t)(p - start);
+	return (size_t)(p - start);
+}
+
+int header_end_fd(int fd, uint64_t offset, void *buf, size_t chunk,
+		  uint64_t *size_r)
+{
+	struct header_end he;
+	ssize_t n;
+
+	header_end_init(&he);
+	while (!he.done) {
+		n = pread(fd, buf, chunk, (off_t)(offset + he.offset));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		header_end_feed(&he, buf, (size_t)n);
+	}
+	*size_r = he.offset;
+	return 0;
 }
 
 bool header_field_is(const struct header_field *field, const char *name)

@@ -114,6 +114,27 @@ header_parser_garbage_lines(const struct header_parser *hp)
 int header_parse(const void *data, size_t len, size_t max_value,
 		 header_field_cb *cb, void *ctx, size_t *size_r);
 
+/*
+ * Finding where the header ends without parsing its fields: for a reader
+ * that only needs the size (a FETCH of header fields, which filters the
+ * raw lines itself).  The same rule as the parser: the header ends after
+ * the first empty line ("\n" or "\r\n"), or at the end of the input.
+ */
+struct header_end {
+	uint64_t offset;	/* bytes of header seen so far */
+	unsigned int state;	/* private */
+	bool done;		/* the empty line was seen */
+};
+
+void header_end_init(struct header_end *he);
+/* Feeds len bytes; returns how many belong to the header (all of them
+ * unless it ended inside this chunk, which sets he->done). */
+size_t header_end_feed(struct header_end *he, const void *data, size_t len);
+/* The header size of the message at offset in fd, read in chunks of
+ * chunk bytes (into buf, which must hold that many).  0 or -errno. */
+int header_end_fd(int fd, uint64_t offset, void *buf, size_t chunk,
+		  uint64_t *size_r);
+
 /* Case-insensitive comparison of a field name with `name`. */
 bool header_field_is(const struct header_field *field, const char *name);
 

@@ -7,13 +7,16 @@
 
 #include "buf.h"
 #include "decode.h"
+#include "header.h"
 #include "imap-crlf.h"
 #include "imap-fetch-parse.h"
 #include "imap-header-filter.h"
 #include "imap-section.h"
-#include "message-summary.h"
 #include "mime.h"
 #include "util.h"
+
+/* Reads while looking for the end of a message header: most fit. */
+#define HEADER_END_READ (16 * 1024)
 
 /* The content is one or two segments one after the other. */
 enum seg_kind {
@@ -212,7 +215,7 @@ static int resolve_top(struct imap_section *sec, struct mime_part **root_inout,
 		       const struct imap_fetch_body *b)
 {
 	const struct mime_part *root;
-	struct message_summary sum;
+	uint64_t header_size;
 	struct stat st;
 	int ret;
 
@@ -239,13 +242,13 @@ static int resolve_top(struct imap_section *sec, struct mime_part **root_inout,
 		return add_message_text(sec, b, root->hdr_offset,
 					root->body_offset, root->body_end);
 	}
-	/* Reading only the header is much cheaper than parsing the whole
-	 * message, and clients fetch headers of every message. */
-	ret = message_summary_read_fd(sec->fd, 0, &sum);
+	/* Finding where the header ends is much cheaper than parsing the
+	 * whole message, and clients fetch headers of every message. */
+	ret = header_end_fd(sec->fd, 0, sec->chunk, HEADER_END_READ,
+			    &header_size);
 	if (ret == 0)
-		ret = add_message_text(sec, b, 0, sum.header_size,
+		ret = add_message_text(sec, b, 0, header_size,
 				       (uint64_t)st.st_size);
-	message_summary_release(&sum);
 	return ret;
 }
 
@@ -357,14 +360,13 @@ int imap_section_open(struct imap_section **sec_r, int fd,
 	/* BINARY applies to whole parts; anything else is read as BODY. */
 	sec->binary = body->kind != IMAP_FETCH_KIND_BODY &&
 		      body->text == IMAP_FETCH_TEXT_ALL;
+	sec->chunk = xmalloc(IMAP_CRLF_CHUNK);
 	if (body->part_count == 0)
 		ret = resolve_top(sec, root_inout, body);
 	else
 		ret = resolve_part(sec, root_inout, body);
-	if (ret == 0 && !sec->nil) {
-		sec->chunk = xmalloc(IMAP_CRLF_CHUNK);
+	if (ret == 0 && !sec->nil)
 		ret = measure(sec, body);
-	}
 	if (ret < 0) {
 		imap_section_free(&sec);
 		*sec_r = NULL;
