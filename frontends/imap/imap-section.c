@@ -242,6 +242,11 @@ static int resolve_top(struct imap_section *sec, struct mime_part **root_inout,
 		return add_message_text(sec, b, root->hdr_offset,
 					root->body_offset, root->body_end);
 	}
+	/* The field filter stops at the header's empty line by itself. */
+	if (b->text == IMAP_FETCH_TEXT_HEADER_FIELDS ||
+	    b->text == IMAP_FETCH_TEXT_HEADER_FIELDS_NOT)
+		return add_message_text(sec, b, 0, (uint64_t)st.st_size,
+					(uint64_t)st.st_size);
 	/* Finding where the header ends is much cheaper than parsing the
 	 * whole message, and clients fetch headers of every message. */
 	ret = header_end_fd(sec->fd, 0, sec->chunk, HEADER_END_READ,
