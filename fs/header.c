@@ -1,9 +1,7 @@
 /* Streaming RFC 5322 header block parser; see header.h. */
 
-#include <errno.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "header.h"
 #include "util.h"
@@ -312,12 +310,9 @@ int header_end_fd(int fd, uint64_t offset, void *buf, size_t chunk,
 
 	header_end_init(&he);
 	while (!he.done) {
-		n = pread(fd, buf, chunk, (off_t)(offset + he.offset));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		n = pread_full(fd, buf, chunk, offset + he.offset);
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
 			break;
 		header_end_feed(&he, buf, (size_t)n);
