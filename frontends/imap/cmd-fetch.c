@@ -11,9 +11,9 @@
  * altogether) is rendered on the loop instead.  A literal larger than one chunk
  * is sent a chunk at a time, the next one read only when the previous
  * one reached the socket, so a 50 MB message costs one chunk of memory.
- * BODY and BODYSTRUCTURE answers are remembered by message GUID
- * (imap-bscache.h): a FETCH that wants nothing else of the file then
- * opens none.
+ * BODY and BODYSTRUCTURE answers and header blocks (for HEADER.FIELDS
+ * of the message) are remembered by message GUID (imap-bscache.h): a
+ * FETCH that wants nothing else of the file then opens none.
  *
  * Messages expunged by another session but not yet reported keep their
  * sequence numbers; FETCH skips them (RFC 2180 4.1.2 allows this).
@@ -27,11 +27,13 @@
 
 #include "conn.h"
 #include "folder.h"
+#include "header.h"
 #include "imap-bodystructure.h"
 #include "imap-bscache.h"
 #include "imap-date.h"
 #include "imap-envelope.h"
 #include "imap-fetch-parse.h"
+#include "imap-header-filter.h"
 #include "imap-int.h"
 #include "imap-section.h"
 #include "index.h"
@@ -57,11 +59,12 @@ struct fetch_entry {
 	uint32_t seq;
 	int fd;
 	struct buf prefix;	/* "* n FETCH (UID .. FLAGS (..)" */
-	/* BODY [0] and BODYSTRUCTURE [1]: the cache's answer (cached), or
-	 * the one rendered, for the cache (made). */
+	/* BODY, BODYSTRUCTURE and the header block, by enum
+	 * imap_bscache_kind: the cache's answer (cached), or the one made
+	 * here, for the cache (made). */
 	unsigned char guid[16];
-	struct buf answer[2];
-	bool cached[2], made[2];
+	struct buf answer[IMAP_BSCACHE_KINDS];
+	bool cached[IMAP_BSCACHE_KINDS], made[IMAP_BSCACHE_KINDS];
 };
 
 struct fetch_ctx {
@@ -85,7 +88,8 @@ struct fetch_ctx {
 	int err;
 	bool expunged;			/* a message's file was gone */
 	struct buf out;
-	struct buf looked_up[2];	/* cache answers for the next entry */
+	/* cache answers for the next entry */
+	struct buf looked_up[IMAP_BSCACHE_KINDS];
 };
 
 static void fetch_next(struct conn *c, void *arg);
@@ -101,10 +105,9 @@ static void batch_release(struct fetch_ctx *fc)
 		if (e->fd >= 0)
 			close(e->fd);
 		buf_release(&e->prefix);
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < IMAP_BSCACHE_KINDS; k++) {
 			if (e->made[k])
-				imap_bscache_put(e->guid, k == 1,
-						 e->answer[k].data,
+				imap_bscache_put(e->guid, k, e->answer[k].data,
 						 e->answer[k].len);
 			buf_release(&e->answer[k]);
 		}
@@ -119,14 +122,16 @@ static void batch_release(struct fetch_ctx *fc)
 
 static void fetch_free(struct fetch_ctx *fc)
 {
+	unsigned int k;
+
 	batch_release(fc);
 	imap_fetch_release(&fc->fetch);
 	free(fc->bodies);
 	free(fc->names);
 	free(fc->seqs);
 	buf_release(&fc->out);
-	buf_release(&fc->looked_up[0]);
-	buf_release(&fc->looked_up[1]);
+	for (k = 0; k < IMAP_BSCACHE_KINDS; k++)
+		buf_release(&fc->looked_up[k]);
 	free(fc);
 }
 
@@ -192,7 +197,61 @@ static void write_index_items(struct fetch_ctx *fc, uint32_t seq,
 #undef SEP
 }
 
+/* A HEADER.FIELDS(.NOT) of the whole message, without a partial: made
+ * from the header block alone, which the cache can keep. */
+static bool from_header_block(const struct imap_fetch_body *b)
+{
+	return b->kind == IMAP_FETCH_KIND_BODY && b->part_count == 0 &&
+	       !b->partial && (b->text == IMAP_FETCH_TEXT_HEADER_FIELDS ||
+			       b->text == IMAP_FETCH_TEXT_HEADER_FIELDS_NOT);
+}
+
+/* Writes item b (named by its response name) from a header block. */
+static void write_header_fields(struct fetch_ctx *fc, size_t i,
+				const struct buf *block, struct buf *out)
+{
+	const struct imap_fetch_body *b = &fc->bodies[i];
+	struct buf fields = BUF_INIT;
+
+	if (fc->names[i] != NULL)
+		buf_puts(out, fc->names[i]);
+	else
+		imap_fetch_body_name(b, out);
+	imap_header_filter_mem(block->data, block->len, b->fields,
+			       b->field_count,
+			       b->text == IMAP_FETCH_TEXT_HEADER_FIELDS_NOT,
+			       &fields);
+	buf_printf(out, " {%zu}\r\n", fields.len);
+	buf_append(out, fields.data, fields.len);
+	buf_release(&fields);
+}
+
 /* ---- on the thread pool ---- */
+
+/* Reads the message's header block into e->answer[HEADER] for the
+ * cache, when it ends within the size the cache keeps.  Returns 1, 0
+ * when it is longer, or a negative errno. */
+static int read_header_block(struct fetch_entry *e)
+{
+	struct buf *block = &e->answer[IMAP_BSCACHE_HEADER];
+	struct header_end he;
+	ssize_t got;
+
+	buf_reset(block);
+	buf_grow(block, IMAP_BSCACHE_MAX_ANSWER + 1);
+	got = pread_full(e->fd, block->data, IMAP_BSCACHE_MAX_ANSWER + 1, 0);
+	if (got < 0)
+		return (int)got;
+	header_end_init(&he);
+	header_end_feed(&he, block->data, (size_t)got);
+	if (!he.done && (size_t)got > IMAP_BSCACHE_MAX_ANSWER)
+		return 0;	/* longer than the cache keeps */
+	block->len = (size_t)got;
+	block->data[got] = '\0';
+	buf_truncate(block, (size_t)he.offset);
+	e->made[IMAP_BSCACHE_HEADER] = true;
+	return 1;
+}
 
 /* Writes one file item of the current message; a large literal is left
  * open in fc->sec.  Returns 0 or a negative errno. */
@@ -230,6 +289,18 @@ static int render_item(struct fetch_ctx *fc, struct fetch_entry *e,
 		return ret;
 	}
 	b = &fc->bodies[item - 2];
+	if (from_header_block(b)) {
+		ret = e->cached[IMAP_BSCACHE_HEADER] ||
+		      e->made[IMAP_BSCACHE_HEADER] ? 1 : read_header_block(e);
+		if (ret < 0)
+			return ret;
+		if (ret > 0) {
+			write_header_fields(fc, item - 2,
+					    &e->answer[IMAP_BSCACHE_HEADER],
+					    out);
+			return 0;
+		}
+	}
 	if (fc->names[item - 2] != NULL)
 		buf_puts(out, fc->names[item - 2]);
 	else
@@ -371,23 +442,30 @@ static void render_batch(struct conn *c, struct fetch_ctx *fc)
 }
 
 /*
- * Looks up m's BODY and BODYSTRUCTURE, if wanted, in the cache (into
- * fc->looked_up).  When they are all the FETCH wants of the file, writes
- * the whole response and returns true: no file is opened.
+ * Looks up m's BODY, BODYSTRUCTURE and header block, as far as the FETCH
+ * wants them, in the cache (into fc->looked_up).  When they are all it
+ * wants of the file, writes the whole response and returns true: no
+ * file is opened.
  */
 static bool answer_from_cache(struct fetch_ctx *fc, uint32_t seq,
 			      const struct message *m)
 {
+	bool all = true, header = false;
 	unsigned int k;
-	bool all = true;
+	size_t i;
 
-	for (k = 0; k < 2; k++) {
-		buf_reset(&fc->looked_up[k]);
-		if (item_wanted(fc, k))
-			all &= imap_bscache_get(m->guid, k == 1,
-						&fc->looked_up[k]);
+	for (i = 0; i < fc->body_count; i++) {
+		if (from_header_block(&fc->bodies[i]))
+			header = true;
+		else
+			all = false;	/* a section the cache does not have */
 	}
-	if (!all || fc->body_count > 0)
+	for (k = 0; k < IMAP_BSCACHE_KINDS; k++) {
+		buf_reset(&fc->looked_up[k]);
+		if (k == IMAP_BSCACHE_HEADER ? header : item_wanted(fc, k))
+			all &= imap_bscache_get(m->guid, k, &fc->looked_up[k]);
+	}
+	if (!all)
 		return false;
 	write_index_items(fc, seq, m, &fc->out);
 	for (k = 0; k < 2; k++) {
@@ -398,6 +476,12 @@ static bool answer_from_cache(struct fetch_ctx *fc, uint32_t seq,
 		buf_puts(&fc->out, k == 0 ? "BODY " : "BODYSTRUCTURE ");
 		buf_append(&fc->out, fc->looked_up[k].data,
 			   fc->looked_up[k].len);
+	}
+	for (i = 0; i < fc->body_count; i++) {
+		if (fc->out.data[fc->out.len - 1] != '(')
+			buf_putc(&fc->out, ' ');
+		write_header_fields(fc, i, &fc->looked_up[IMAP_BSCACHE_HEADER],
+				    &fc->out);
 	}
 	buf_puts(&fc->out, ")\r\n");
 	return true;
@@ -458,7 +542,7 @@ static void fetch_next(struct conn *c, void *arg)
 		e->seq = seq;
 		fc->batch_bytes += m->size;
 		memcpy(e->guid, m->guid, sizeof(e->guid));
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < IMAP_BSCACHE_KINDS; k++) {
 			/* What answer_from_cache() found, if anything. */
 			buf_init(&e->answer[k]);
 			buf_swap(&e->answer[k], &fc->looked_up[k]);

@@ -1,5 +1,5 @@
-/* The per-worker cache of BODY and BODYSTRUCTURE answers; see
- * imap-bscache.h. */
+/* The per-worker cache of BODY and BODYSTRUCTURE answers and header
+ * blocks; see imap-bscache.h. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ struct answer {
 	struct answer *next;		/* in its bucket */
 	struct answer *older, *newer;	/* the LRU list */
 	unsigned char guid[16];
-	bool structure;
+	unsigned char kind;		/* enum imap_bscache_kind */
 	uint32_t len;
 	char data[];
 };
@@ -31,19 +31,21 @@ static size_t cost(const struct answer *a)
 }
 
 /* The GUID is a hash already: its first bytes pick the bucket. */
-static struct answer **bucket(const unsigned char guid[16], bool structure)
+static struct answer **bucket(const unsigned char guid[16],
+			      enum imap_bscache_kind kind)
 {
 	uint32_t h;
 
 	memcpy(&h, guid, sizeof(h));
-	return &cache.buckets[(h ^ (structure ? 0x9e37u : 0)) & (BUCKETS - 1)];
+	return &cache.buckets[(h ^ (uint32_t)kind * 0x9e37u) & (BUCKETS - 1)];
 }
 
-static struct answer **find(const unsigned char guid[16], bool structure)
+static struct answer **find(const unsigned char guid[16],
+			    enum imap_bscache_kind kind)
 {
-	struct answer **p = bucket(guid, structure);
+	struct answer **p = bucket(guid, kind);
 
-	while (*p != NULL && ((*p)->structure != structure ||
+	while (*p != NULL && ((*p)->kind != kind ||
 			      memcmp((*p)->guid, guid, 16) != 0))
 		p = &(*p)->next;
 	return p;
@@ -81,14 +83,14 @@ static bool usable(const unsigned char guid[16])
 	return memcmp(guid, zero, 16) != 0;
 }
 
-bool imap_bscache_get(const unsigned char guid[16], bool structure,
-		      struct buf *out)
+bool imap_bscache_get(const unsigned char guid[16],
+		      enum imap_bscache_kind kind, struct buf *out)
 {
 	struct answer *a;
 
 	if (cache.buckets == NULL || !usable(guid))
 		return false;
-	a = *find(guid, structure);
+	a = *find(guid, kind);
 	if (a == NULL)
 		return false;
 	lru_unlink(a);
@@ -97,8 +99,9 @@ bool imap_bscache_get(const unsigned char guid[16], bool structure,
 	return true;
 }
 
-void imap_bscache_put(const unsigned char guid[16], bool structure,
-		      const char *answer, size_t len)
+void imap_bscache_put(const unsigned char guid[16],
+		      enum imap_bscache_kind kind, const char *answer,
+		      size_t len)
 {
 	struct answer **p, *a;
 
@@ -106,13 +109,13 @@ void imap_bscache_put(const unsigned char guid[16], bool structure,
 		return;
 	if (cache.buckets == NULL)
 		cache.buckets = xcalloc(BUCKETS, sizeof(*cache.buckets));
-	p = find(guid, structure);
+	p = find(guid, kind);
 	if (*p != NULL)
 		return;
 	a = xmalloc(sizeof(*a) + len);
 	a->next = NULL;
 	memcpy(a->guid, guid, 16);
-	a->structure = structure;
+	a->kind = (unsigned char)kind;
 	a->len = (uint32_t)len;
 	memcpy(a->data, answer, len);
 	*p = a;
@@ -121,7 +124,8 @@ void imap_bscache_put(const unsigned char guid[16], bool structure,
 	while (cache.bytes > IMAP_BSCACHE_BYTES && cache.oldest != a) {
 		struct answer *old = cache.oldest;
 
-		*find(old->guid, old->structure) = old->next;
+		*find(old->guid, (enum imap_bscache_kind)old->kind) =
+			old->next;
 		lru_unlink(old);
 		cache.bytes -= cost(old);
 		free(old);

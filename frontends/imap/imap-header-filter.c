@@ -152,21 +152,39 @@ static void finish(struct hf *h)
 	buf_append(h->out, "\r\n", 2);
 }
 
+static void hf_init(struct hf *h, char *const *names, size_t count,
+		    bool exclude, struct buf *out)
+{
+	memset(h, 0, sizeof(*h));
+	h->names = names;
+	h->count = count;
+	h->exclude = exclude;
+	h->out = out;
+	h->base = h->field_start = out->len;
+	h->state = HF_LINE_START;
+	buf_init(&h->name);
+}
+
+static void hf_feed(struct hf *h, const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && h->state != HF_DONE; i++)
+		feed_byte(h, data[i]);
+}
+
 int imap_header_filter(int fd, uint64_t off, uint64_t end,
 		       char *const *names, size_t count, bool exclude,
 		       struct buf *out)
 {
-	struct hf h = {
-		.names = names, .count = count, .exclude = exclude,
-		.out = out, .base = out->len, .field_start = out->len,
-		.state = HF_LINE_START, .name = BUF_INIT,
-	};
+	struct hf h;
 	char *chunk = xmalloc(IMAP_CRLF_CHUNK);
 	int ret = 0;
 
+	hf_init(&h, names, count, exclude, out);
 	while (off < end && h.state != HF_DONE) {
 		uint64_t want = end - off;
-		ssize_t got, i;
+		ssize_t got;
 
 		if (want > IMAP_CRLF_CHUNK)
 			want = IMAP_CRLF_CHUNK;
@@ -175,8 +193,7 @@ int imap_header_filter(int fd, uint64_t off, uint64_t end,
 			ret = got < 0 ? (int)got : -EIO;
 			break;
 		}
-		for (i = 0; i < got && h.state != HF_DONE; i++)
-			feed_byte(&h, chunk[i]);
+		hf_feed(&h, chunk, (size_t)got);
 		off += (uint64_t)got;
 	}
 	if (ret == 0)
@@ -186,4 +203,16 @@ int imap_header_filter(int fd, uint64_t off, uint64_t end,
 	buf_release(&h.name);
 	free(chunk);
 	return ret;
+}
+
+void imap_header_filter_mem(const char *data, size_t len,
+			    char *const *names, size_t count, bool exclude,
+			    struct buf *out)
+{
+	struct hf h;
+
+	hf_init(&h, names, count, exclude, out);
+	hf_feed(&h, data, len);
+	finish(&h);
+	buf_release(&h.name);
 }

@@ -37,5 +37,9 @@ struct buf;
 int imap_header_filter(int fd, uint64_t off, uint64_t end,
 		       char *const *names, size_t count, bool exclude,
 		       struct buf *out);
+/* The same for a header block in memory (data, len). */
+void imap_header_filter_mem(const char *data, size_t len,
+			    char *const *names, size_t count, bool exclude,
+			    struct buf *out);
 
 #endif

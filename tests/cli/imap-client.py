@@ -483,9 +483,20 @@ def sc_fetch():
         ('BINARY.PEEK[1]', 'BINARY[1]', 'Café naïve body text'.encode()),
         ('BINARY.PEEK[1]<1.3>', 'BINARY[1]<1>', 'afé'.encode()[:3]),
     ]
-    for item, name, want in sections:
-        eq(fetch1(r, 'FETCH 2 (%s)' % item),
-           b'(' + name.encode() + b' ' + lit(want) + b')', 'FETCH ' + item)
+    # Twice: header blocks and structures are remembered after the first.
+    for again in ('', ', again'):
+        for item, name, want in sections:
+            eq(fetch1(r, 'FETCH 2 (%s)' % item),
+               b'(' + name.encode() + b' ' + lit(want) + b')',
+               'FETCH ' + item + again)
+    for again in ('', ', again'):
+        eq(fetch1(r, 'FETCH 2 (BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS '
+                     '(Subject message-id)] UID)'),
+           b'(UID %d BODYSTRUCTURE ' % uids[1] + bs2 +
+           b' BODY[HEADER.FIELDS (Subject message-id)] ' +
+           lit(crlf(b'Subject: =?UTF-8?B?R3LDvMOfZQ==?= multipart\n'
+                    b'Message-ID: <m2@example.org>\n\n')) + b')',
+           'BODYSTRUCTURE and HEADER.FIELDS together' + again)
     # A section past the message's end is empty; a partial past the end
     # of the data is an empty string (RFC 3501 6.4.5).
     check(fetch1(r, 'FETCH 2 BODY.PEEK[]<100000.10>') in (
@@ -661,6 +672,21 @@ def sc_fetchmix():
         eq(fetch1(r, 'FETCH 2 (BODYSTRUCTURE)'), b'(BODYSTRUCTURE ' + bs +
            b')', 'BODYSTRUCTURE of the large message, computed and '
            'then remembered')
+    # A header too long to be remembered (over 8 KB) is filtered from
+    # the file each time.
+    lit = lambda b: b'{%d}\r\n' % len(b) + b
+    long_hdr = (b'Subject: long\r\n' +
+                b''.join(b'X-Filler-%03d: ' % i + b'y' * 90 + b'\r\n'
+                         for i in range(100)) +
+                b'From: me@example.org\r\n\r\nbody\r\n')
+    r.ok('SELECT Mix')
+    r.append('Mix', long_hdr)
+    r.ok('NOOP')
+    for again in ('', ', again'):
+        eq(fetch1(r, 'FETCH 4 (BODY.PEEK[HEADER.FIELDS (FROM subject)])'),
+           b'(BODY[HEADER.FIELDS (FROM subject)] ' +
+           lit(b'Subject: long\r\nFrom: me@example.org\r\n\r\n') + b')',
+           'HEADER.FIELDS of a 10 KB header' + again)
     r.ok('LOGOUT')
 
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "imap/imap-bodystructure.h"
+#include "imap/imap-header-filter.h"
 #include "imap-fetch-test.h"
 
 #define FILE_MAX (16 << 20)
@@ -140,9 +141,26 @@ static void check_header_text(int fd, const struct buf *f, struct stats *st)
 	crlf_slice(f->data, root->body_offset, f->len, &want);
 	good = good && got.len == want.len &&
 	       memcmp(got.data, want.data, got.len) == 0;
+	/* HEADER.FIELDS(.NOT) from the file and from the header block in
+	 * memory (what the FETCH cache keeps) agree. */
+	for (int ex = 0; ex < 2; ex++) {
+		static char *const names[] = { "From", "subject", "Received",
+					       "Content-Type" };
+
+		buf_reset(&got);
+		buf_reset(&want);
+		if (imap_header_filter(fd, 0, f->len, names, 4, ex,
+				       &got) < 0)
+			good = false;
+		imap_header_filter_mem(f->data, root->body_offset, names, 4,
+				       ex, &want);
+		good = good && got.len == want.len &&
+		       memcmp(got.data, want.data, got.len) == 0;
+	}
 	if (!good || none != NULL) {
 		st->header_bad++;
-		diag("HEADER/TEXT split differs from the tree's");
+		diag("HEADER/TEXT split differs from the tree's, or "
+		     "HEADER.FIELDS from memory from the file's");
 	}
 	mime_part_free(&none);
 	mime_part_free(&root);
@@ -254,7 +272,8 @@ int main(void)
 		is_int(st.nesting_bad, 0, "%s: BODY and BODYSTRUCTURE nest",
 		       subs[i]);
 		is_int(st.header_bad, 0, "%s: HEADER and TEXT without a tree "
-		       "split where the tree does", subs[i]);
+		       "split where the tree does; HEADER.FIELDS the same "
+		       "from memory", subs[i]);
 		is_int(st.crlf_differ, 0, "%s: LF and CRLF copies give the "
 		       "same BODYSTRUCTURE", subs[i]);
 	}
