@@ -266,11 +266,12 @@ int folder_keyword_index(struct folder *f, const char *name, bool create)
 {
 	int ret;
 
-	if (!create) {
-		keywords_refresh(&f->keywords);
-		ret = keywords_lookup(&f->keywords, name);
+	/* A keyword that has its letter already needs no lock: letters
+	 * are never given to another name while the file exists. */
+	keywords_refresh(&f->keywords);
+	ret = keywords_lookup(&f->keywords, name);
+	if (ret >= 0 || !create)
 		return ret < 0 ? -ENOENT : ret;
-	}
 	ret = folder_lock(f);
 	if (ret < 0)
 		return ret;
