@@ -30,6 +30,7 @@
 #include "header.h"
 #include "imap-bodystructure.h"
 #include "imap-bscache.h"
+#include "imap-crlf.h"
 #include "imap-date.h"
 #include "imap-envelope.h"
 #include "imap-fetch-parse.h"
@@ -197,30 +198,41 @@ static void write_index_items(struct fetch_ctx *fc, uint32_t seq,
 #undef SEP
 }
 
-/* A HEADER.FIELDS(.NOT) of the whole message, without a partial: made
- * from the header block alone, which the cache can keep. */
+/* HEADER, RFC822.HEADER or HEADER.FIELDS(.NOT) of the whole message,
+ * without a partial: made from the header block alone, which the cache
+ * can keep. */
 static bool from_header_block(const struct imap_fetch_body *b)
 {
 	return b->kind == IMAP_FETCH_KIND_BODY && b->part_count == 0 &&
-	       !b->partial && (b->text == IMAP_FETCH_TEXT_HEADER_FIELDS ||
+	       !b->partial && (b->text == IMAP_FETCH_TEXT_HEADER ||
+			       b->text == IMAP_FETCH_TEXT_HEADER_FIELDS ||
 			       b->text == IMAP_FETCH_TEXT_HEADER_FIELDS_NOT);
 }
 
-/* Writes item b (named by its response name) from a header block. */
+/* Writes item b (named by its response name) from a header block: the
+ * header with CRLF line endings and NUL as 0x80, as the section code
+ * sends it, or the fields it selects. */
 static void write_header_fields(struct fetch_ctx *fc, size_t i,
 				const struct buf *block, struct buf *out)
 {
 	const struct imap_fetch_body *b = &fc->bodies[i];
 	struct buf fields = BUF_INIT;
+	struct imap_crlf crlf;
 
 	if (fc->names[i] != NULL)
 		buf_puts(out, fc->names[i]);
 	else
 		imap_fetch_body_name(b, out);
-	imap_header_filter_mem(block->data, block->len, b->fields,
-			       b->field_count,
-			       b->text == IMAP_FETCH_TEXT_HEADER_FIELDS_NOT,
-			       &fields);
+	if (b->text == IMAP_FETCH_TEXT_HEADER) {
+		imap_crlf_init(&crlf, false, true);
+		imap_crlf_convert(&crlf, block->data, block->len, &fields);
+	} else {
+		imap_header_filter_mem(block->data, block->len, b->fields,
+				       b->field_count,
+				       b->text ==
+					       IMAP_FETCH_TEXT_HEADER_FIELDS_NOT,
+				       &fields);
+	}
 	buf_printf(out, " {%zu}\r\n", fields.len);
 	buf_append(out, fields.data, fields.len);
 	buf_release(&fields);
