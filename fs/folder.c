@@ -327,7 +327,8 @@ const char *folder_keyword_name(const struct folder *f, int idx)
  * Runs op on a message under the folder lock, with the view synced first.
  * When op finds the file gone (-ENOENT: another program renamed it for a
  * flag change between our scan and op), the folder is rescanned and op
- * runs again, a few times at most.  Returns -ENOENT when the message no longer exists.
+ * runs again, a few times at most.  Returns -ENOENT when the message no
+ * longer exists.
  */
 static int with_message(struct folder *f, uint32_t uid,
 			int (*op)(struct folder *, struct message *, void *),

@@ -603,6 +603,11 @@ static bool rewrite_may_wait(const struct folder *f)
 	       monotonic_sec() < f->index_written + INDEX_DEFER_SECS;
 }
 
+bool index_rewrite_due(const struct folder *f)
+{
+	return f->index_missing > 0 && !rewrite_may_wait(f);
+}
+
 int index_save(struct folder *f)
 {
 	bool rewrite;
@@ -612,7 +617,7 @@ int index_save(struct folder *f)
 		  f->index_expunged * 100 >= f->index_records *
 					     INDEX_COMPACT_PERCENT ||
 		  index_changed_on_disk(f) != 0;
-	if (!rewrite && f->index_missing > 0 && !rewrite_may_wait(f))
+	if (!rewrite && index_rewrite_due(f))
 		rewrite = true;
 	if (!rewrite && (ret = index_write_in_place(f)) < 0)
 		rewrite = true;	/* the file went away: start over */
@@ -621,11 +626,6 @@ int index_save(struct folder *f)
 	f->index_full = false;
 	f->index_pending_count = 0;
 	return ret;
-}
-
-bool index_rewrite_due(const struct folder *f)
-{
-	return f->index_missing > 0 && !rewrite_may_wait(f);
 }
 
 static int cache_headers(int fd, struct message *m)

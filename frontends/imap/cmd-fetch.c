@@ -8,9 +8,10 @@
  * BODY[...], BINARY[...], RFC822*) are rendered on the thread pool, a
  * batch of messages at a time, from descriptors opened on the loop: the
  * pool never touches the shared folder.  A batch of small files (64 KB
- * altogether) is rendered on the loop instead.  A literal larger than one chunk
- * is sent a chunk at a time, the next one read only when the previous
- * one reached the socket, so a 50 MB message costs one chunk of memory.
+ * altogether) is rendered on the loop instead.  A literal larger than
+ * one chunk is sent a chunk at a time, the next one read only when the
+ * previous one reached the socket, so a 50 MB message costs one chunk of
+ * memory.
  * BODY and BODYSTRUCTURE answers and header blocks (for HEADER.FIELDS
  * of the message) are remembered by message GUID (imap-bscache.h): a
  * FETCH that wants nothing else of the file then opens none.
@@ -66,6 +67,7 @@ struct fetch_entry {
 	unsigned char guid[16];
 	struct buf answer[IMAP_BSCACHE_KINDS];
 	bool cached[IMAP_BSCACHE_KINDS], made[IMAP_BSCACHE_KINDS];
+	bool header_long;	/* its header is too long to keep */
 };
 
 struct fetch_ctx {
@@ -209,6 +211,24 @@ static bool from_header_block(const struct imap_fetch_body *b)
 			       b->text == IMAP_FETCH_TEXT_HEADER_FIELDS_NOT);
 }
 
+/* The response name of body item i ("BODY[HEADER]", "RFC822.HEADER"). */
+static void write_body_name(const struct fetch_ctx *fc, size_t i,
+			    struct buf *out)
+{
+	if (fc->names[i] != NULL)
+		buf_puts(out, fc->names[i]);
+	else
+		imap_fetch_body_name(&fc->bodies[i], out);
+}
+
+/* "BODY (...)" or "BODYSTRUCTURE (...)" (item 0 or 1) from its answer. */
+static void write_structure(unsigned int item, const struct buf *answer,
+			    struct buf *out)
+{
+	buf_puts(out, item == 0 ? "BODY " : "BODYSTRUCTURE ");
+	buf_append(out, answer->data, answer->len);
+}
+
 /* Writes item b (named by its response name) from a header block: the
  * header with CRLF line endings and NUL as 0x80, as the section code
  * sends it, or the fields it selects. */
@@ -219,10 +239,7 @@ static void write_header_fields(struct fetch_ctx *fc, size_t i,
 	struct buf fields = BUF_INIT;
 	struct imap_crlf crlf;
 
-	if (fc->names[i] != NULL)
-		buf_puts(out, fc->names[i]);
-	else
-		imap_fetch_body_name(b, out);
+	write_body_name(fc, i, out);
 	if (b->text == IMAP_FETCH_TEXT_HEADER) {
 		imap_crlf_init(&crlf, false, true);
 		imap_crlf_convert(&crlf, block->data, block->len, &fields);
@@ -256,8 +273,10 @@ static int read_header_block(struct fetch_entry *e)
 		return (int)got;
 	header_end_init(&he);
 	header_end_feed(&he, block->data, (size_t)got);
-	if (!he.done && (size_t)got > IMAP_BSCACHE_MAX_ANSWER)
-		return 0;	/* longer than the cache keeps */
+	if (!he.done && (size_t)got > IMAP_BSCACHE_MAX_ANSWER) {
+		e->header_long = true;	/* longer than the cache keeps */
+		return 0;
+	}
 	block->len = (size_t)got;
 	block->data[got] = '\0';
 	buf_truncate(block, (size_t)he.offset);
@@ -278,30 +297,24 @@ static int render_item(struct fetch_ctx *fc, struct fetch_entry *e,
 	if (out->len > 0 && out->data[out->len - 1] != '(')
 		buf_putc(out, ' ');
 	if (item == 0 || item == 1) {
-		size_t start;
+		struct buf *answer = &e->answer[item];
 
-		buf_puts(out, item == 0 ? "BODY " : "BODYSTRUCTURE ");
-		if (e->cached[item]) {
-			buf_append(out, e->answer[item].data,
-				   e->answer[item].len);
-			return 0;
-		}
-		if (fc->root == NULL && (ret = mime_parse_fd(e->fd, NULL,
-							      &fc->root)) < 0)
-			return ret;
-		start = out->len;
-		ret = imap_bodystructure_write(fc->root, e->fd, item == 1,
-					       out);
-		if (ret == 0) {
-			buf_reset(&e->answer[item]);
-			buf_append(&e->answer[item], out->data + start,
-				   out->len - start);
+		if (!e->cached[item]) {
+			if (fc->root == NULL &&
+			    (ret = mime_parse_fd(e->fd, NULL, &fc->root)) < 0)
+				return ret;
+			buf_reset(answer);
+			ret = imap_bodystructure_write(fc->root, e->fd,
+						       item == 1, answer);
+			if (ret < 0)
+				return ret;
 			e->made[item] = true;
 		}
-		return ret;
+		write_structure(item, answer, out);
+		return 0;
 	}
 	b = &fc->bodies[item - 2];
-	if (from_header_block(b)) {
+	if (from_header_block(b) && !e->header_long) {
 		ret = e->cached[IMAP_BSCACHE_HEADER] ||
 		      e->made[IMAP_BSCACHE_HEADER] ? 1 : read_header_block(e);
 		if (ret < 0)
@@ -313,10 +326,7 @@ static int render_item(struct fetch_ctx *fc, struct fetch_entry *e,
 			return 0;
 		}
 	}
-	if (fc->names[item - 2] != NULL)
-		buf_puts(out, fc->names[item - 2]);
-	else
-		imap_fetch_body_name(b, out);
+	write_body_name(fc, item - 2, out);
 	ret = imap_section_open(&fc->sec, e->fd, &fc->root, b);
 	if (ret < 0)
 		return ret;
@@ -485,9 +495,7 @@ static bool answer_from_cache(struct fetch_ctx *fc, uint32_t seq,
 			continue;
 		if (fc->out.data[fc->out.len - 1] != '(')
 			buf_putc(&fc->out, ' ');
-		buf_puts(&fc->out, k == 0 ? "BODY " : "BODYSTRUCTURE ");
-		buf_append(&fc->out, fc->looked_up[k].data,
-			   fc->looked_up[k].len);
+		write_structure(k, &fc->looked_up[k], &fc->out);
 	}
 	for (i = 0; i < fc->body_count; i++) {
 		if (fc->out.data[fc->out.len - 1] != '(')
@@ -561,6 +569,7 @@ static void fetch_next(struct conn *c, void *arg)
 			e->cached[k] = e->answer[k].len > 0;
 			e->made[k] = false;
 		}
+		e->header_long = false;
 		fc->batch_count++;
 	}
 	if (fc->batch_count > 0) {

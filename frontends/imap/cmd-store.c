@@ -117,7 +117,7 @@ void imap_cmd_store(struct imap_cmd *cmd)
 	struct store_req r;
 	struct buf out = BUF_INIT;
 	size_t i = 1;
-	uint32_t seq;
+	uint32_t seq, add, del, kw_add, kw_del;
 	bool locked = false;
 	int ret;
 
@@ -147,6 +147,16 @@ void imap_cmd_store(struct imap_cmd *cmd)
 	if (r.has_unchangedsince)
 		imap_view_condstore_enable(s);
 	imap_view_keywords_check(s, &out);
+	/* The STORE as bits to add and remove, applied under the lock to
+	 * the flags as they are on disk then, so that another program's
+	 * change since our last sync stays (all but Maildir's P, which is
+	 * no IMAP flag, for a replacing STORE FLAGS). */
+	add = r.mode != STORE_REMOVE ? r.flags : 0;
+	kw_add = r.mode != STORE_REMOVE ? r.keywords : 0;
+	del = r.mode == STORE_SET ? MFLAG_ALL & ~MFLAG_PASSED :
+	      r.mode == STORE_REMOVE ? r.flags : 0;
+	kw_del = r.mode == STORE_SET ? UINT32_MAX :
+		 r.mode == STORE_REMOVE ? r.keywords : 0;
 	/* UNCHANGEDSINCE compares and stores under one lock (RFC 7162
 	 * 3.1.3); otherwise the lock is taken only once a message really
 	 * changes, so a STORE that changes nothing touches no lock file. */
@@ -169,31 +179,15 @@ void imap_cmd_store(struct imap_cmd *cmd)
 					      cmd->uid ? m->uid : seq);
 			continue;
 		}
-		flags = r.mode == STORE_SET ? r.flags :
-			r.mode == STORE_ADD ? m->flags | r.flags :
-			m->flags & ~r.flags;
-		kw = r.mode == STORE_SET ? r.keywords :
-		     r.mode == STORE_ADD ? m->keywords | r.keywords :
-		     m->keywords & ~r.keywords;
-		/* Maildir's P (passed) is not an IMAP flag: keep it. */
-		flags |= m->flags & MFLAG_PASSED;
+		flags = (m->flags & ~del) | add;
+		kw = (m->keywords & ~kw_del) | kw_add;
 		if (flags != m->flags || kw != m->keywords) {
 			uint32_t uid = m->uid;
 
 			if (!locked && folder_lock(f) == 0)
 				locked = true;
-			/* As a change, not a new set: another program's
-			 * change since our last sync stays (except for a
-			 * replacing STORE FLAGS). */
-			ret = r.mode == STORE_SET ?
-			      folder_change_flags(f, uid, flags,
-						  MFLAG_ALL & ~MFLAG_PASSED,
-						  kw, UINT32_MAX) :
-			      r.mode == STORE_ADD ?
-			      folder_change_flags(f, uid, r.flags, 0,
-						  r.keywords, 0) :
-			      folder_change_flags(f, uid, 0, r.flags,
-						  0, r.keywords);
+			ret = folder_change_flags(f, uid, add, del, kw_add,
+						  kw_del);
 			m = folder_find_uid(f, uid);
 			if (ret < 0 || m == NULL)
 				continue;
