@@ -138,6 +138,7 @@ int main(int argc, char **argv)
 	/* Folders live long here: each keeps its lock's inode, and writes
 	 * its index anew for new mail every few seconds, not each time. */
 	folder_keep_lock_inodes(true);
+	folder_keep_files(true);
 	folder_defer_index_rewrites(true);
 	if (server_init(&srv, uv_default_loop(), &cfg, &err) < 0 ||
 	    server_listen(&srv, &err) < 0) {

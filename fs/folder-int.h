@@ -16,6 +16,9 @@ int folder_sync_locked(struct folder *f, bool force);
  * settled, so the next sync does not rescan the whole directory to find
  * its own change. */
 void folder_note_own_change(struct folder *f, bool cur);
+/* Whether the folder may keep its index and change log open now (see
+ * folder_keep_files()): takes one of the process's slots if it has none. */
+bool folder_files_slot(struct folder *f);
 void folder_message_release(struct message *m);
 void folder_free_messages(struct message *msgs, size_t count);
 

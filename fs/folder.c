@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,51 @@ void folder_keep_lock_inodes(bool on)
 	keep_lock_inodes = on;
 }
 
+static bool keep_files;
+/* Folders holding kept files, and how many may. */
+static unsigned int files_slots, files_slots_max;
+
+void folder_keep_files(bool on)
+{
+	struct rlimit rl;
+
+	keep_files = on;
+	files_slots_max = 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		files_slots_max = (unsigned int)(rl.rlim_cur / 16);
+}
+
+bool folder_files_slot(struct folder *f)
+{
+	unsigned int n;
+
+	if (f->files_slot)
+		return true;
+	if (!f->files_may_keep)
+		return false;
+	n = __atomic_load_n(&files_slots, __ATOMIC_RELAXED);
+	do {
+		if (n >= files_slots_max)
+			return false;
+	} while (!__atomic_compare_exchange_n(&files_slots, &n, n + 1, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	f->files_slot = true;
+	return true;
+}
+
+void folder_close_files(struct folder *f)
+{
+	if (f->index_fd >= 0)
+		close(f->index_fd);
+	if (f->changes_fd >= 0)
+		close(f->changes_fd);
+	f->index_fd = f->changes_fd = -1;
+	if (f->files_slot)
+		__atomic_sub_fetch(&files_slots, 1, __ATOMIC_RELAXED);
+	f->files_slot = false;
+}
+
 int folder_open_lazy(const char *dir, struct folder **folder_r)
 {
 	struct folder *f;
@@ -91,6 +137,8 @@ int folder_open_lazy(const char *dir, struct folder **folder_r)
 		return ret;
 	f = xcalloc(1, sizeof(*f));
 	f->dir = xstrdup(dir);
+	f->index_fd = f->changes_fd = -1;
+	f->files_may_keep = keep_files && !fs_is_shared(dir);
 	if (keep_lock_inodes) {
 		buf_printf(&p, "%s/tmp", dir);
 		dotlock_spare_init(&f->lock_spare, p.data);
@@ -141,6 +189,7 @@ void folder_free(struct folder **fp)
 		folder_unlock(f);
 	}
 	dotlock_spare_free(&f->lock_spare);
+	folder_close_files(f);
 	folder_free_messages(f->msgs, f->count);
 	uidlist_release(&f->uidlist);
 	keywords_release(&f->keywords);
@@ -166,6 +215,7 @@ int folder_lock(struct folder *f)
 	if (ret < 0)
 		return ret;
 	f->lock_depth = 1;
+	f->lock_synced = false;
 	return 0;
 }
 
@@ -329,6 +379,12 @@ const char *folder_keyword_name(const struct folder *f, int idx)
  * flag change between our scan and op), the folder is rescanned and op
  * runs again, a few times at most.  Returns -ENOENT when the message no
  * longer exists.
+ *
+ * A view already synced under the lock it holds (a STORE or an EXPUNGE
+ * of many messages in one lock) is not synced again for each message:
+ * no mailtree process can change the folder meanwhile, and what a
+ * program that takes no lock does (a rename, an unlink) is what the
+ * -ENOENT retry is for.
  */
 static int with_message(struct folder *f, uint32_t uid,
 			int (*op)(struct folder *, struct message *, void *),
@@ -341,9 +397,12 @@ static int with_message(struct folder *f, uint32_t uid,
 	if (ret < 0)
 		return ret;
 	for (attempt = 0; attempt < RENAME_RETRIES; attempt++) {
-		ret = folder_sync_locked(f, attempt > 0);
-		if (ret < 0)
-			break;
+		if (attempt > 0 || !f->lock_synced) {
+			ret = folder_sync_locked(f, attempt > 0);
+			if (ret < 0)
+				break;
+			f->lock_synced = true;
+		}
 		m = folder_find_uid(f, uid);
 		if (m == NULL) {
 			ret = -ENOENT;

@@ -87,7 +87,13 @@ struct folder {
 	bool index_loaded;
 	struct dotlock lock;
 	struct dotlock_spare lock_spare;	/* see folder_keep_lock_inodes() */
+	/* The index and the change log, kept open between uses by a
+	 * long-lived process (folder_keep_files()); -1 when not. */
+	int index_fd, changes_fd;
+	bool files_may_keep;	/* kept files on, and a local file system */
+	bool files_slot;	/* holds one of the process's slots for them */
 	unsigned int lock_depth;
+	bool lock_synced;	/* synced since the lock was taken */
 	bool index_dirty;
 };
 
@@ -95,6 +101,17 @@ struct folder {
  * from now on keep their lock's inode between locks (dotlock.h, struct
  * dotlock_spare) instead of making and freeing one per lock. */
 void folder_keep_lock_inodes(bool on);
+
+/* For a long-lived process: the folders opened from now on keep their
+ * index and change log open between uses, so that looking for changes
+ * and recording one cost no open() and close().  At most a sixteenth of
+ * the descriptor limit's worth of folders keep them at a time, and none
+ * on a file system shared with other hosts (fs_is_shared()), where a
+ * replaced file may live on under another name. */
+void folder_keep_files(bool on);
+/* Closes the files a folder keeps open and gives up its slot, for a
+ * folder nobody uses for now; they are opened again when needed. */
+void folder_close_files(struct folder *f);
 
 /* For a long-lived process: a folder's index is written anew for new
  * messages at most every few seconds (and when the folder is freed), as

@@ -12,7 +12,7 @@
 #include <xxhash.h>
 
 #include "buf.h"
-#include "folder.h"
+#include "folder-int.h"
 #include "index.h"
 #include "maildir-name.h"
 #include "message-summary.h"
@@ -160,6 +160,10 @@ static void modseq_reset(struct folder *f)
 	f->highest_modseq = floor + 1;
 	for (i = 0; i < f->count; i++)
 		f->msgs[i].modseq = f->highest_modseq;
+	if (f->changes_fd >= 0) {
+		close(f->changes_fd);	/* replaced just below */
+		f->changes_fd = -1;
+	}
 	path_of(f, CHANGES_NAME, &path);
 	if (xsnprintf(line, sizeof(line), "%llu 0 R\n",
 		      (unsigned long long)f->highest_modseq) == 0)
@@ -271,22 +275,56 @@ static uint64_t new_token(void)
 	return XXH3_64bits(seed, sizeof(seed));
 }
 
-int index_changed_on_disk(const struct folder *f)
+/*
+ * The index file a long-lived process keeps open (folder_keep_files()):
+ * reading its token or writing records then costs no path lookup, open
+ * or close.  Another process replaces the index by renaming a new file
+ * over it, which leaves the kept one unlinked: fstat() shows that, and
+ * the file at the name is opened instead.  Returns a descriptor for
+ * reading, or a negative errno; *close_r says whether the caller closes
+ * it (it is not kept).
+ */
+static int index_fd_current(struct folder *f, bool *close_r)
 {
 	struct buf path = BUF_INIT;
-	struct index_header h;
-	size_t got = 0;
-	int fd, ret;
+	struct stat st;
+	int fd = -1;
 
+	*close_r = false;
+	if (f->index_fd >= 0) {
+		if (fstat(f->index_fd, &st) == 0 && st.st_nlink > 0)
+			return f->index_fd;
+		close(f->index_fd);
+		f->index_fd = -1;
+	}
 	path_of(f, INDEX_NAME, &path);
-	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	if (folder_files_slot(f))
+		fd = open(path.data, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		f->index_fd = fd;
+	} else {
+		fd = open(path.data, O_RDONLY | O_CLOEXEC);
+		*close_r = true;
+	}
 	buf_release(&path);
+	return fd < 0 ? -errno : fd;
+}
+
+int index_changed_on_disk(struct folder *f)
+{
+	struct index_header h;
+	bool owned;
+	ssize_t got;
+	int fd;
+
+	fd = index_fd_current(f, &owned);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	ret = read_full(fd, &h, sizeof(h), &got);
-	close(fd);
-	if (ret < 0)
-		return ret;
+		return fd == -ENOENT ? 0 : fd;
+	got = pread_full(fd, &h, sizeof(h), 0);
+	if (owned)
+		close(fd);
+	if (got < 0)
+		return (int)got;
 	if (got != sizeof(h) || memcmp(h.magic, INDEX_MAGIC, 8) != 0)
 		return 0;	/* not usable: nothing to learn from it */
 	return h.token != f->index_token;
@@ -457,6 +495,7 @@ static int index_rewrite(struct folder *f)
 	struct buf data = BUF_INIT, strings = BUF_INIT, path = BUF_INIT;
 	struct index_header h;
 	size_t i;
+	bool keep;
 	int fd, ret;
 
 	for (i = 0; i < f->count; i++) {
@@ -492,19 +531,28 @@ static int index_rewrite(struct folder *f)
 	/* Derived data: replaced atomically but not fsynced.  After a crash
 	 * a damaged file fails its checksums and is rebuilt. */
 	path_of(f, INDEX_NAME ".tmp", &path);
-	fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	keep = folder_files_slot(f);
+	fd = open(path.data, (keep ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC |
+		  O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
 	}
 	ret = write_full(fd, data.data, data.len);
-	close(fd);
 	if (ret == 0) {
 		struct buf final = BUF_INIT;
 		path_of(f, INDEX_NAME, &final);
 		if (rename(path.data, final.data) < 0)
 			ret = -errno;
 		buf_release(&final);
+	}
+	/* The new file is the one to keep (see index_fd_current()). */
+	if (ret == 0 && keep) {
+		if (f->index_fd >= 0)
+			close(f->index_fd);
+		f->index_fd = fd;
+	} else {
+		close(fd);
 	}
 	if (ret < 0)
 		unlink(path.data);
@@ -523,11 +571,15 @@ static int index_write_in_place(struct folder *f)
 	size_t i;
 	int fd, ret = 0;
 
-	path_of(f, INDEX_NAME, &path);
-	fd = open(path.data, O_WRONLY | O_CLOEXEC);
-	buf_release(&path);
-	if (fd < 0)
-		return -errno;
+	/* A kept file was found current by index_save(), under the lock. */
+	fd = f->index_fd;
+	if (fd < 0) {
+		path_of(f, INDEX_NAME, &path);
+		fd = open(path.data, O_WRONLY | O_CLOEXEC);
+		buf_release(&path);
+		if (fd < 0)
+			return -errno;
+	}
 	for (i = 0; i < f->index_pending_count && ret == 0; i++) {
 		const struct index_pending *p = &f->index_pending[i];
 		off_t at = (off_t)(sizeof(h) +
@@ -541,7 +593,8 @@ static int index_write_in_place(struct folder *f)
 		if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
 			ret = errno ? -errno : -EIO;
 	}
-	close(fd);
+	if (fd != f->index_fd)
+		close(fd);
 	return ret;
 }
 
@@ -751,23 +804,51 @@ int index_header(const struct message *m, const char *name, struct buf *out)
 	return 0;
 }
 
-int changes_append(struct folder *f, uint64_t modseq, uint32_t uid,
-		   enum change_kind kind)
+/* The change log to append to: the kept one while it is still the file
+ * at its name (see index_fd_current()), else opened (and kept if it may
+ * be).  *close_r as there. */
+static int changes_fd_current(struct folder *f, bool *close_r)
 {
 	struct buf path = BUF_INIT;
-	char line[64];
-	int fd, ret;
+	struct stat st;
+	int fd;
 
+	*close_r = false;
+	if (f->changes_fd >= 0) {
+		if (fstat(f->changes_fd, &st) == 0 && st.st_nlink > 0)
+			return f->changes_fd;
+		close(f->changes_fd);
+		f->changes_fd = -1;
+	}
 	path_of(f, CHANGES_NAME, &path);
 	fd = open(path.data, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	buf_release(&path);
 	if (fd < 0)
 		return -errno;
+	if (folder_files_slot(f))
+		f->changes_fd = fd;
+	else
+		*close_r = true;
+	return fd;
+}
+
+int changes_append(struct folder *f, uint64_t modseq, uint32_t uid,
+		   enum change_kind kind)
+{
+	char line[64];
+	bool owned;
+	int fd, ret;
+
 	ret = xsnprintf(line, sizeof(line), "%llu %u %c\n",
 			(unsigned long long)modseq, uid, (char)kind);
-	if (ret == 0)
-		ret = write_full(fd, line, strlen(line));
-	close(fd);
+	if (ret < 0)
+		return ret;
+	fd = changes_fd_current(f, &owned);
+	if (fd < 0)
+		return fd;
+	ret = write_full(fd, line, strlen(line));
+	if (owned)
+		close(fd);
 	return ret;
 }
 

@@ -56,7 +56,7 @@ void index_note_record(struct folder *f, const struct message *m,
 /* Whether another process wrote the index since this view last read or
  * wrote it.  Returns 1, 0, or a negative errno.  The caller holds the
  * folder lock, under which every process writes the index. */
-int index_changed_on_disk(const struct folder *f);
+int index_changed_on_disk(struct folder *f);
 
 /* What a folder's mailtree.index says, read without a struct folder: the
  * UIDVALIDITY and next UID it was made with, and each message's UID and

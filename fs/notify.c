@@ -2,31 +2,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "notify.h"
 #include "util.h"
-
-#ifndef CEPH_SUPER_MAGIC
-#define CEPH_SUPER_MAGIC 0x00c36400
-#endif
-#ifndef FUSE_SUPER_MAGIC
-#define FUSE_SUPER_MAGIC 0x65735546
-#endif
-#ifndef CIFS_SUPER_MAGIC
-#define CIFS_SUPER_MAGIC 0xff534d42
-#endif
-#ifndef SMB2_SUPER_MAGIC
-#define SMB2_SUPER_MAGIC 0xfe534d42
-#endif
 
 /* What polling compares: a change to any of these is a change. */
 struct poll_state {
@@ -54,26 +39,6 @@ struct notify {
 };
 
 static const char *const subdirs[3] = { "", "/new", "/cur" };
-
-/* inotify does not see changes made by other hosts on these. */
-static bool fs_needs_polling(const char *dir)
-{
-	struct statfs sf;
-
-	if (statfs(dir, &sf) < 0)
-		return true;
-	switch ((unsigned long)sf.f_type) {
-	case NFS_SUPER_MAGIC:
-	case CEPH_SUPER_MAGIC:
-	case FUSE_SUPER_MAGIC:
-	case CIFS_SUPER_MAGIC:
-	case SMB2_SUPER_MAGIC:
-	case SMB_SUPER_MAGIC:
-		return true;
-	default:
-		return false;
-	}
-}
 
 int notify_new(unsigned int poll_ms, bool force_poll, struct notify **n_r)
 {
@@ -171,7 +136,7 @@ int notify_add(struct notify *n, const char *dir, void *folder_ctx)
 	w->dir = xstrdup(dir);
 	w->ctx = folder_ctx;
 	w->wd[0] = w->wd[1] = w->wd[2] = -1;
-	w->polled = n->force_poll || fs_needs_polling(dir);
+	w->polled = n->force_poll || fs_is_shared(dir);
 	for (i = 0; i < 3 && !w->polled; i++) {
 		buf_reset(&p);
 		buf_printf(&p, "%s%s", dir, subdirs[i]);

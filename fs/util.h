@@ -9,6 +9,7 @@
  */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -58,6 +59,11 @@ int fd_copy(int fd, fd_sink *sink, void *ctx);
  * is called with each chunk's size. */
 int file_write_durable(int fd, const char *path, time_t mtime,
 		       void (*progress)(void *ctx, size_t len), void *ctx);
+/* Whether path is on a file system that other hosts change behind this
+ * kernel's back (NFS, Ceph, SMB, FUSE): inotify does not see their
+ * changes there, and a file another process unlinked may live on under
+ * another name.  True when it cannot tell. */
+bool fs_is_shared(const char *path);
 /* fsync() the directory that holds a name, so a rename or create in it is
  * durable. */
 int fsync_dir(const char *dir);

@@ -324,6 +324,8 @@ void imap_folders_put(struct imap_shared_folder **sfp)
 	}
 	sf->cached_count = sf->folder->count + 1;
 	reg.unused_msgs += sf->cached_count;
+	/* Its descriptors go to folders in use (folder_keep_files()). */
+	folder_close_files(sf->folder);
 	/* Over the budget: drop the least recently used unused folders. */
 	for (last = reg.list; last != NULL && last->next != NULL;)
 		last = last->next;

@@ -227,6 +227,7 @@ int main(int argc, char **argv)
 	/* Folders live as long as the mount: each keeps its lock's inode,
 	 * and writes its index anew for new mail every few seconds. */
 	folder_keep_lock_inodes(true);
+	folder_keep_files(true);
 	folder_defer_index_rewrites(true);
 	pthread_mutex_init(&v.lock, NULL);
 	if (notify_new(0, opts.poll != 0, &v.notify) < 0) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -519,6 +520,115 @@ static void test_change_flags(void)
 	buf_release(&dir);
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A long-lived process keeps the index and the change log open
+ * (folder_keep_files()); another process replacing either must still be
+ * noticed, and the number of descriptors kept stays bounded. */
+static void test_kept_files(void)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT, log = BUF_INIT;
+	struct folder *f = NULL, *g = NULL, *h = NULL, *many[8];
+	struct message *m;
+	struct rlimit old_rl, rl;
+	uint32_t uid1, uid2, uidx;
+	uint64_t ms;
+	int base, i;
+
+	getrlimit(RLIMIT_NOFILE, &old_rl);
+	rl = old_rl;
+	rl.rlim_cur = 64;		/* room for 4 folders' kept files */
+	ok(setrlimit(RLIMIT_NOFILE, &rl) == 0, "descriptor limit lowered");
+	folder_keep_files(true);
+	buf_printf(&dir, "%s/kept", tmpdir);
+	ok(folder_create_dirs(dir.data, false) == 0 &&
+	   folder_open(dir.data, &f) == 0 && folder_open(dir.data, &g) == 0,
+	   "two processes' views of one folder, both keeping files");
+	uid1 = save_msg(f, "Subject: one\n\nx\n", 0);
+	uidx = save_msg(f, "Subject: gone\n\nx\n", 0);
+	folder_sync(f);
+	folder_sync(g);
+	/* g expunges one message and saves another: its unlock writes a
+	 * whole new index, renamed over the file f keeps open.  A view that
+	 * missed that would find both changes itself, in another order,
+	 * with other MODSEQs. */
+	folder_expunge(g, uidx);
+	uid2 = save_msg(g, "Subject: two\n\ny\n", 0);
+	folder_sync(g);
+	m = folder_find_uid(g, uid2);
+	ms = m != NULL ? m->modseq : 0;
+	ok(uid2 > uid1 && ms > 0, "the other view saved and indexed one");
+	folder_sync(f);
+	m = folder_find_uid(f, uid2);
+	ok(m != NULL && m->modseq == ms,
+	   "the replaced index is noticed: the message has the same MODSEQ");
+	ok(folder_change_flags(f, uid1, MFLAG_FLAGGED, 0, 0, 0) == 0 &&
+	   (m = folder_find_uid(f, uid1)) != NULL, "a flag set by the first");
+	ms = m->modseq;
+	ok(folder_open(dir.data, &h) == 0 &&
+	   (m = folder_find_uid(h, uid1)) != NULL &&
+	   m->flags == MFLAG_FLAGGED && m->modseq == ms,
+	   "a third view reads it, with its MODSEQ, from the index file");
+	folder_free(&h);
+	/* The change log replaced behind f's back (as after a MODSEQ reset
+	 * by another process): f's next line goes into the new file. */
+	buf_printf(&path, "%s/" CHANGES_NAME, dir.data);
+	ok(write_file_atomic(path.data, "1 0 R\n", 6, 0600) == 0,
+	   "the change log is replaced");
+	ok(folder_change_flags(f, uid2, MFLAG_SEEN, 0, 0, 0) == 0,
+	   "a flag set after that");
+	read_whole(path.data, &log);
+	m = folder_find_uid(f, uid2);
+	buf_reset(&path);
+	if (m != NULL)
+		buf_printf(&path, "1 0 R\n%llu %u F\n",
+			   (unsigned long long)m->modseq, uid2);
+	ok(m != NULL && log.len == path.len &&
+	   memcmp(log.data, path.data, log.len) == 0,
+	   "its change line is in the file at the log's name");
+	folder_free(&g);
+	folder_free(&f);
+
+	/* Eight folders, each changed: only four keep their files. */
+	base = count_fds();
+	for (i = 0; i < 8; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/kept%d", tmpdir, i);
+		many[i] = NULL;
+		if (folder_create_dirs(path.data, false) == 0 &&
+		    folder_open(path.data, &many[i]) == 0)
+			save_msg(many[i], "Subject: n\n\nz\n", 0);
+		if (many[i] != NULL)
+			folder_sync(many[i]);
+	}
+	ok(count_fds() - base == 8, "four folders keep two files each");
+	folder_close_files(many[0]);
+	ok(count_fds() - base == 6, "a folder nobody uses gives them up");
+	ok(folder_change_flags(many[7], 1, MFLAG_SEEN, 0, 0, 0) == 0 &&
+	   count_fds() - base == 8, "and another folder takes its slot");
+	for (i = 0; i < 8; i++)
+		folder_free(&many[i]);
+	ok(count_fds() == base, "nothing is left open");
+	folder_keep_files(false);
+	setrlimit(RLIMIT_NOFILE, &old_rl);
+	buf_release(&dir);
+	buf_release(&path);
+	buf_release(&log);
+}
+
 int main(void)
 {
 	make_tmpdir();
@@ -528,6 +638,7 @@ int main(void)
 	test_deferred_index();
 	test_new_and_cur();
 	test_change_flags();
+	test_kept_files();
 	test_mailbox();
 	remove_tree(tmpdir);
 	free(tmpdir);
