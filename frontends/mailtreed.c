@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 	if (pid_file != NULL)
 		unlink(pid_file);
 	free(pid_file);
-	save_group_cleanup();	/* the uidlists kept by LMTP deliveries */
+	save_group_cleanup();	/* the uidlists kept by LMTP and IMAP saves */
 	passwd_cache_cleanup();
 	uv_loop_close(uv_default_loop());
 	buf_release(&err);

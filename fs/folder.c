@@ -100,6 +100,13 @@ bool folder_files_slot(struct folder *f)
 		return true;
 	if (!f->files_may_keep)
 		return false;
+	/* Asked once, at the first use. */
+	if (!f->files_fs_checked) {
+		f->files_fs_checked = true;
+		f->files_may_keep = !fs_is_shared(f->dir);
+		if (!f->files_may_keep)
+			return false;
+	}
 	n = __atomic_load_n(&files_slots, __ATOMIC_RELAXED);
 	do {
 		if (n >= files_slots_max)
@@ -138,7 +145,7 @@ int folder_open_lazy(const char *dir, struct folder **folder_r)
 	f = xcalloc(1, sizeof(*f));
 	f->dir = xstrdup(dir);
 	f->index_fd = f->changes_fd = -1;
-	f->files_may_keep = keep_files && !fs_is_shared(dir);
+	f->files_may_keep = keep_files;
 	if (keep_lock_inodes) {
 		buf_printf(&p, "%s/tmp", dir);
 		dotlock_spare_init(&f->lock_spare, p.data);

@@ -91,6 +91,7 @@ struct folder {
 	 * long-lived process (folder_keep_files()); -1 when not. */
 	int index_fd, changes_fd;
 	bool files_may_keep;	/* kept files on, and a local file system */
+	bool files_fs_checked;	/* the file system was looked at */
 	bool files_slot;	/* holds one of the process's slots for them */
 	unsigned int lock_depth;
 	bool lock_synced;	/* synced since the lock was taken */

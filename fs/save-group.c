@@ -17,7 +17,7 @@
 struct entry {
 	struct save *save;
 	int ret;
-	uint32_t uid;
+	uint32_t uid, uidvalidity;
 	bool done;
 	struct entry *next;
 };
@@ -120,7 +120,7 @@ static void group_commit(struct group *g)
 	struct entry *batch = g->queue, *e;
 	struct save_later later = { .dir = NULL, .uidlist_fd = -1 };
 	struct save **saves;
-	uint32_t *uids;
+	uint32_t *uids, uidvalidity = 0;
 	int *rets;
 	size_t n = 0, i;
 	int ret = 0;
@@ -139,8 +139,10 @@ static void group_commit(struct group *g)
 		saves[i] = e->save;
 	if (g->folder == NULL)
 		ret = folder_open_lazy(g->dir, &g->folder);
-	if (ret == 0)
+	if (ret == 0) {
 		save_commit_begin(g->folder, saves, n, rets, uids, &later);
+		uidvalidity = folder_uidvalidity(g->folder);
+	}
 
 	pthread_mutex_lock(&groups_lock);
 	g->committing = false;
@@ -161,6 +163,7 @@ static void group_commit(struct group *g)
 		e->save = NULL;
 		e->ret = rets[i];
 		e->uid = uids[i];
+		e->uidvalidity = uidvalidity;
 		e->done = true;
 	}
 	pthread_cond_broadcast(&g->cond);
@@ -169,7 +172,9 @@ static void group_commit(struct group *g)
 	free(uids);
 }
 
-int save_group_finish(struct save **sp, uint32_t *uid_r)
+int save_group_finish(struct save **sp, uint32_t flags, uint32_t keywords,
+		      time_t internal_date, uint32_t *uid_r,
+		      uint32_t *uidvalidity_r)
 {
 	struct entry e = { .save = *sp };
 	struct group *g;
@@ -177,7 +182,7 @@ int save_group_finish(struct save **sp, uint32_t *uid_r)
 
 	*sp = NULL;
 	/* The slow part, each file's own fsync, runs in parallel. */
-	ret = save_prepare(e.save, 0, 0, 0);
+	ret = save_prepare(e.save, flags, keywords, internal_date);
 	if (ret < 0) {
 		save_abort(&e.save);
 		return ret;
@@ -201,6 +206,8 @@ int save_group_finish(struct save **sp, uint32_t *uid_r)
 	pthread_mutex_unlock(&groups_lock);
 	if (uid_r != NULL)
 		*uid_r = e.ret == 0 ? e.uid : 0;
+	if (uidvalidity_r != NULL)
+		*uidvalidity_r = e.ret == 0 ? e.uidvalidity : 0;
 	return e.ret;
 }
 

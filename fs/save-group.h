@@ -28,12 +28,16 @@
  */
 
 #include <stdint.h>
+#include <time.h>
 
 struct save;
 
-/* Finishes s as save_finish(s, 0, 0, 0, uid_r) does, grouped with other
- * threads' saves into the same folder.  Frees the save either way. */
-int save_group_finish(struct save **s, uint32_t *uid_r);
+/* Finishes s as save_finish() does, grouped with other threads' saves
+ * into the same folder, and says the folder's UIDVALIDITY that the UID
+ * belongs to.  Frees the save either way. */
+int save_group_finish(struct save **s, uint32_t flags, uint32_t keywords,
+		      time_t internal_date, uint32_t *uid_r,
+		      uint32_t *uidvalidity_r);
 
 /* Frees the folders kept between commits.  No save may be in progress. */
 void save_group_cleanup(void);

@@ -23,6 +23,7 @@
 #include "imap-date.h"
 #include "imap-int.h"
 #include "mailbox.h"
+#include "save-group.h"
 #include "save.h"
 #include "util.h"
 
@@ -42,6 +43,7 @@ struct imap_append {
 	struct append_msg *msgs;
 	size_t count, cap;
 	int ret;			/* of the commit */
+	uint32_t uidvalidity;		/* the UIDs' (APPENDUID) */
 };
 
 void imap_append_free(struct imap_session *s)
@@ -224,9 +226,10 @@ static void commit_work(void *arg)
 
 	a->ret = 0;
 	for (i = 0; i < a->count && a->ret == 0; i++)
-		a->ret = save_finish(&a->msgs[i].save, a->msgs[i].flags,
-				     a->msgs[i].keywords, a->msgs[i].date,
-				     &a->msgs[i].uid);
+		a->ret = save_group_finish(&a->msgs[i].save, a->msgs[i].flags,
+					   a->msgs[i].keywords,
+					   a->msgs[i].date, &a->msgs[i].uid,
+					   &a->uidvalidity);
 }
 
 static void commit_done(struct conn *c, void *arg)
@@ -256,7 +259,7 @@ static void commit_done(struct conn *c, void *arg)
 	} else {
 		conn_log_info(c, "append to %s uids=%s", a->name, set.data);
 		imap_cmd_ok(cmd, "[APPENDUID %u %s] Append completed.",
-			    folder_uidvalidity(a->folder), set.data);
+			    a->uidvalidity, set.data);
 	}
 	imap_seqset_release(&uids);
 	buf_release(&set);

@@ -188,7 +188,7 @@ static void finish_work(void *arg)
 		struct smtp_rcpt *r = &s->rcpts[i];
 
 		if (r->save != NULL)
-			r->err = save_group_finish(&r->save, &r->uid);
+			r->err = save_group_finish(&r->save, 0, 0, 0, &r->uid, NULL);
 	}
 	if (s->qsave != NULL) {
 		defer_to_entry(f);

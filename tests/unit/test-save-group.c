@@ -103,7 +103,7 @@ static void test_commit_batch(const char *dir)
 
 struct worker {
 	const char *dir;
-	uint32_t uids[PER_THREAD];
+	uint32_t uids[PER_THREAD], uidvalidity[PER_THREAD];
 	int failures;
 };
 
@@ -124,7 +124,11 @@ static void *worker_main(void *arg)
 
 		snprintf(text, sizeof(text), "Subject: m\n\n%d\n", i);
 		s = begin(f, text);
-		if (s == NULL || save_group_finish(&s, &w->uids[i]) < 0 ||
+		/* Every other one \Seen, as an IMAP APPEND with flags. */
+		if (s == NULL ||
+		    save_group_finish(&s, i % 2 ? MFLAG_SEEN : 0, 0,
+				      1000000000 + i, &w->uids[i],
+				      &w->uidvalidity[i]) < 0 ||
 		    s != NULL)
 			w->failures++;
 	}
@@ -138,7 +142,8 @@ static void test_threads(const char *dir)
 	pthread_t t[THREADS];
 	static unsigned char seen[THREADS * PER_THREAD + 1];
 	struct folder *f = NULL;
-	int i, j, failures = 0, dup = 0, out_of_range = 0;
+	int i, j, failures = 0, dup = 0, out_of_range = 0, other_validity = 0;
+	int wrong_flags = 0;
 
 	memset(w, 0, sizeof(w));
 	memset(seen, 0, sizeof(seen));
@@ -162,8 +167,10 @@ static void test_threads(const char *dir)
 	       THREADS, PER_THREAD);
 	is_int(out_of_range, 0, "every UID is in 1..%d", THREADS * PER_THREAD);
 	is_int(dup, 0, "no UID was given twice");
-	is_int(count_in(dir, "new"), THREADS * PER_THREAD,
-	       "all of them are in new/");
+	is_int(count_in(dir, "new"), THREADS * PER_THREAD / 2,
+	       "those without flags are in new/");
+	is_int(count_in(dir, "cur"), THREADS * PER_THREAD / 2,
+	       "those with \\Seen in cur/");
 	/* The commit folders go (with a kept lock inode, if any). */
 	save_group_cleanup();
 	is_int(count_in(dir, "tmp"), 0, "nothing left in tmp/");
@@ -176,6 +183,23 @@ static void test_threads(const char *dir)
 		   THREADS * PER_THREAD);
 		is_int(f->uidlist.count, THREADS * PER_THREAD,
 		       "dovecot-uidlist has a line for each");
+		for (i = 0; i < THREADS; i++) {
+			for (j = 0; j < PER_THREAD; j++) {
+				struct message *m =
+					folder_find_uid(f, w[i].uids[j]);
+				if (w[i].uidvalidity[j] !=
+				    folder_uidvalidity(f))
+					other_validity++;
+				if (m == NULL ||
+				    m->flags != (j % 2 ? MFLAG_SEEN : 0u) ||
+				    m->internal_date != 1000000000 + j)
+					wrong_flags++;
+			}
+		}
+		is_int(other_validity, 0,
+		       "each save was told the folder's UIDVALIDITY");
+		is_int(wrong_flags, 0,
+		       "each message has its flags and internal date");
 	}
 	folder_free(&f);
 }
