@@ -92,6 +92,12 @@ static uint64_t header_check(const struct index_header *h)
 _Static_assert(sizeof(struct index_record) == INDEX_RECORD_SIZE,
 	       "folder.h sizes pending records");
 
+/* The change log is cut back to its newest CHANGES_KEEP_SIZE bytes when
+ * it grows past CHANGES_MAX_SIZE (changes_trim()): about 16,000 and
+ * 65,000 changes. */
+#define CHANGES_MAX_SIZE (1024 * 1024)
+#define CHANGES_KEEP_SIZE (256 * 1024)
+
 static void path_of(const struct folder *f, const char *name, struct buf *out)
 {
 	buf_reset(out);
@@ -804,9 +810,38 @@ int index_header(const struct message *m, const char *name, struct buf *out)
 	return 0;
 }
 
+/*
+ * Replaces a change log grown past CHANGES_MAX_SIZE by its newest
+ * CHANGES_KEEP_SIZE bytes, from the first whole line on: the log is then
+ * complete back to that line's MODSEQ, and a client that has seen nothing
+ * since is told to compare everything (QRESYNC's full resync).  Under the
+ * folder lock, like every append; readers take no lock and see the old
+ * file or the new one.
+ */
+static void changes_trim(struct folder *f, int fd, off_t size)
+{
+	struct buf path = BUF_INIT;
+	char *tail = xmalloc(CHANGES_KEEP_SIZE);
+	ssize_t got;
+	char *start;
+
+	got = pread_full(fd, tail, CHANGES_KEEP_SIZE,
+			 (uint64_t)(size - CHANGES_KEEP_SIZE));
+	start = got > 0 ? memchr(tail, '\n', (size_t)got) : NULL;
+	if (start != NULL) {
+		start++;
+		path_of(f, CHANGES_NAME, &path);
+		if (write_file_atomic(path.data, start,
+				      (size_t)(tail + got - start), 0600) < 0)
+			log_warn("%s: cannot shorten %s", f->dir, CHANGES_NAME);
+		buf_release(&path);
+	}
+	free(tail);
+}
+
 /* The change log to append to: the kept one while it is still the file
  * at its name (see index_fd_current()), else opened (and kept if it may
- * be).  *close_r as there. */
+ * be); shortened first when it has grown too long.  *close_r as there. */
 static int changes_fd_current(struct folder *f, bool *close_r)
 {
 	struct buf path = BUF_INIT;
@@ -815,16 +850,32 @@ static int changes_fd_current(struct folder *f, bool *close_r)
 
 	*close_r = false;
 	if (f->changes_fd >= 0) {
-		if (fstat(f->changes_fd, &st) == 0 && st.st_nlink > 0)
+		bool current = fstat(f->changes_fd, &st) == 0 &&
+			       st.st_nlink > 0;
+
+		if (current && st.st_size <= CHANGES_MAX_SIZE)
 			return f->changes_fd;
+		if (current)
+			changes_trim(f, f->changes_fd, st.st_size);
 		close(f->changes_fd);
 		f->changes_fd = -1;
 	}
 	path_of(f, CHANGES_NAME, &path);
-	fd = open(path.data, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path.data, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	buf_release(&path);
 	if (fd < 0)
 		return -errno;
+	if (!folder_files_slot(f) && fstat(fd, &st) == 0 &&
+	    st.st_size > CHANGES_MAX_SIZE) {
+		changes_trim(f, fd, st.st_size);
+		close(fd);
+		path_of(f, CHANGES_NAME, &path);
+		fd = open(path.data, O_WRONLY | O_APPEND | O_CREAT |
+			  O_CLOEXEC, 0600);
+		buf_release(&path);
+		if (fd < 0)
+			return -errno;
+	}
 	if (folder_files_slot(f))
 		f->changes_fd = fd;
 	else

@@ -629,6 +629,70 @@ static void test_kept_files(void)
 	buf_release(&log);
 }
 
+static void count_change(uint64_t modseq, uint32_t uid,
+			 enum change_kind kind, void *ctx)
+{
+	uint64_t *n = ctx;
+
+	(void)modseq;
+	(void)uid;
+	(void)kind;
+	(*n)++;
+}
+
+/* The change log is cut back once it is long, and says from where it is
+ * complete; with kept files and without. */
+static void test_changes_trim(void)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT, log = BUF_INIT;
+	struct folder *f = NULL;
+	uint64_t ms, n, first;
+	struct stat st;
+	int round, failed;
+
+	for (round = 0; round < 2; round++) {
+		folder_keep_files(round == 1);
+		buf_reset(&dir);
+		buf_printf(&dir, "%s/trim%d", tmpdir, round);
+		ok(folder_create_dirs(dir.data, false) == 0 &&
+		   folder_open(dir.data, &f) == 0, "a folder (%s files)",
+		   round ? "kept" : "no kept");
+		failed = 0;
+		for (ms = 1; ms <= 150000; ms++)
+			if (changes_append(f, ms, 7, CHANGE_FLAGS) < 0)
+				failed++;
+		is_int(failed, 0, "150,000 changes appended");
+		buf_reset(&path);
+		buf_printf(&path, "%s/" CHANGES_NAME, dir.data);
+		if (stat(path.data, &st) < 0)
+			st.st_size = -1;
+		ok(st.st_size <= 1024 * 1024 && st.st_size >= 256 * 1024,
+		   "the log was cut back (%lld bytes)", (long long)st.st_size);
+		read_whole(path.data, &log);
+		first = log.len > 0 ? strtoull(log.data, NULL, 10) : 0;
+		ok(first > 1 && log.len > 20 &&
+		   memcmp(log.data + log.len - 12, "\n150000 7 F\n", 12) == 0 &&
+		   log.data[0] != '\n',
+		   "it starts at a whole line (MODSEQ %llu) and ends with the "
+		   "last change", (unsigned long long)first);
+		n = 0;
+		ok(changes_since(f, 0, count_change, &n) == 0,
+		   "changes since 0: not complete any more");
+		n = 0;
+		ok(changes_since(f, 149990, count_change, &n) == 1 && n == 10,
+		   "changes since 149990: complete, 10 of them");
+		n = 0;
+		ok(changes_since(f, first - 1, count_change, &n) == 1 &&
+		   n == 150000 - first + 1,
+		   "complete back to its first line");
+		folder_free(&f);
+	}
+	folder_keep_files(false);
+	buf_release(&dir);
+	buf_release(&path);
+	buf_release(&log);
+}
+
 int main(void)
 {
 	make_tmpdir();
@@ -639,6 +703,7 @@ int main(void)
 	test_new_and_cur();
 	test_change_flags();
 	test_kept_files();
+	test_changes_trim();
 	test_mailbox();
 	remove_tree(tmpdir);
 	free(tmpdir);
