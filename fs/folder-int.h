@@ -19,6 +19,9 @@ void folder_note_own_change(struct folder *f, bool cur);
 /* Whether the folder may keep its index and change log open now (see
  * folder_keep_files()): takes one of the process's slots if it has none. */
 bool folder_files_slot(struct folder *f);
+/* Takes dovecot-uidlist.lock too, under a lock already held (see
+ * folder_lock_light()); kept until the last folder_unlock(). */
+int folder_lock_uidlist(struct folder *f);
 void folder_message_release(struct message *m);
 void folder_free_messages(struct message *msgs, size_t count);
 

@@ -304,8 +304,12 @@ static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
 	f->count = n;
 	f->cap = cap;
 	/* Like Dovecot, keep lines of expunged messages until they are a
-	 * quarter of the file, then rewrite it without them. */
-	if (missing > 0 && missing * 4 >= f->uidlist.count) {
+	 * quarter of the file, then rewrite it without them.  That takes
+	 * the uidlist's dot-lock, and only a uidlist that nobody appended
+	 * to since it was read here is rewritten (else the next sync
+	 * does it). */
+	if (missing > 0 && missing * 4 >= f->uidlist.count &&
+	    folder_lock_uidlist(f) == 0 && uidlist_refresh(&f->uidlist) == 0) {
 		uidlist_filter(&f->uidlist, keep_if_present, f);
 		ret = uidlist_write(&f->uidlist, true);
 		if (ret < 0)
@@ -314,7 +318,23 @@ static int merge_scan(struct folder *f, struct scan *sc, bool *changed_r)
 	return 0;
 }
 
-int folder_sync_locked(struct folder *f, bool force)
+/* Whether the scan found a file the uidlist has no line for. */
+static bool scan_has_new(const struct folder *f, const struct scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->count; i++)
+		if (uidlist_find_base(&f->uidlist, sc->ents[i].name,
+				      sc->ents[i].base_len) == NULL)
+			return true;
+	return false;
+}
+
+/* sync_pass() under a lock without the uidlist's: dovecot-uidlist must be
+ * written, so the pass is to be done again holding that lock too. */
+#define SYNC_NEEDS_UIDLIST_LOCK 2
+
+static int sync_pass(struct folder *f, bool force, bool *reloaded_r)
 {
 	struct timespec new_mt, cur_mt;
 	struct scan sc;
@@ -334,9 +354,8 @@ int folder_sync_locked(struct folder *f, bool force)
 	 * would give them MODSEQs of our own: MODSEQs are the folder's, not
 	 * the process's.
 	 */
-	bool reloaded = false;
 	if (f->index_loaded && index_changed_on_disk(f) > 0) {
-		reloaded = true;
+		*reloaded_r = true;
 		f->index_pending_count = 0;
 		f->index_full = false;
 		f->index_missing = 0;
@@ -364,11 +383,18 @@ int folder_sync_locked(struct folder *f, bool force)
 	cur_known = f->cur_mtime.tv_sec != 0 &&
 		    ts_equal(&cur_mt, &f->cur_mtime) && !recheck_due(f, true);
 	if (!force && ul_changed == 0 && new_known && cur_known)
-		return reloaded ? 1 : 0;
+		return 0;
 
 	memset(&sc, 0, sizeof(sc));
 	strmap_init(&sc.by_base);
 	ret = scan_dirs(f, &sc, !force && cur_known);
+	/* UIDs for new files, or a uidlist to make: under its dot-lock, and
+	 * from what the uidlist says once that is held. */
+	if (ret == 0 && !f->uidlist_locked &&
+	    (!f->uidlist.exists || scan_has_new(f, &sc))) {
+		scan_release(&sc);
+		return SYNC_NEEDS_UIDLIST_LOCK;
+	}
 	if (ret == 0 && !f->uidlist.exists && f->uidlist.uidvalidity == 0)
 		uidlist_new_validity(&f->uidlist, (uint32_t)time(NULL));
 	if (ret == 0)
@@ -387,7 +413,21 @@ int folder_sync_locked(struct folder *f, bool force)
 	f->cur_mtime = cur_mt;
 	f->cur_recheck = !mtime_settled(&cur_mt);
 	f->index_dirty = true;
-	return changed || reloaded ? 1 : 0;
+	return changed ? 1 : 0;
+}
+
+int folder_sync_locked(struct folder *f, bool force)
+{
+	bool reloaded = false;
+	int ret;
+
+	ret = sync_pass(f, force, &reloaded);
+	if (ret == SYNC_NEEDS_UIDLIST_LOCK) {
+		ret = folder_lock_uidlist(f);
+		if (ret == 0)
+			ret = sync_pass(f, true, &reloaded);
+	}
+	return ret < 0 ? ret : ret > 0 || reloaded ? 1 : 0;
 }
 
 /*
@@ -433,7 +473,7 @@ int folder_sync(struct folder *f)
 
 	if (f->lock_depth == 0 && unchanged_unlocked(f))
 		return 0;
-	ret = folder_lock(f);
+	ret = folder_lock_light(f);
 	if (ret < 0)
 		return ret;
 	ret = folder_sync_locked(f, false);

@@ -23,6 +23,10 @@
  * Dovecot gives up after as many. */
 #define RENAME_RETRIES 10
 
+/* See folder_lock_light(); a waiter gives up as for the dot-lock. */
+#define OWN_LOCK_NAME "mailtree.lock"
+#define OWN_LOCK_TIMEOUT_MS 122000
+
 int folder_create_dirs(const char *dir, bool maildirfolder)
 {
 	/* cur/ last: its presence is what says a Maildir exists
@@ -125,6 +129,11 @@ void folder_close_files(struct folder *f)
 	if (f->changes_fd >= 0)
 		close(f->changes_fd);
 	f->index_fd = f->changes_fd = -1;
+	/* mailtree.lock stays open while the lock is held. */
+	if (f->own_lock_fd >= 0 && f->lock_depth == 0) {
+		close(f->own_lock_fd);
+		f->own_lock_fd = -1;
+	}
 	if (f->files_slot)
 		__atomic_sub_fetch(&files_slots, 1, __ATOMIC_RELAXED);
 	f->files_slot = false;
@@ -144,7 +153,7 @@ int folder_open_lazy(const char *dir, struct folder **folder_r)
 		return ret;
 	f = xcalloc(1, sizeof(*f));
 	f->dir = xstrdup(dir);
-	f->index_fd = f->changes_fd = -1;
+	f->index_fd = f->changes_fd = f->own_lock_fd = -1;
 	f->files_may_keep = keep_files;
 	if (keep_lock_inodes) {
 		buf_printf(&p, "%s/tmp", dir);
@@ -190,7 +199,7 @@ void folder_free(struct folder **fp)
 	/* New messages left out of the index for a while (see
 	 * folder_defer_index_rewrites()) go into it now, from a view
 	 * brought up to date first. */
-	if (f->index_missing > 0 && folder_lock(f) == 0) {
+	if (f->index_missing > 0 && folder_lock_light(f) == 0) {
 		if (folder_sync_locked(f, false) >= 0)
 			f->index_written = 0;
 		folder_unlock(f);
@@ -206,23 +215,133 @@ void folder_free(struct folder **fp)
 	*fp = NULL;
 }
 
-int folder_lock(struct folder *f)
+/* Closes mailtree.lock's descriptor unless the folder keeps it. */
+static void own_lock_close(struct folder *f)
+{
+	if (f->own_lock_fd >= 0 && !f->files_slot) {
+		close(f->own_lock_fd);
+		f->own_lock_fd = -1;
+	}
+}
+
+static int own_lock_set(int fd, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -errno;
+}
+
+/* Takes mailtree.lock, waiting as for the dot-lock.  Returns 0, -EAGAIN
+ * after the timeout, -EOPNOTSUPP where there are no OFD locks, or
+ * another negative errno. */
+static int own_lock_take(struct folder *f)
+{
+	struct buf path = BUF_INIT;
+	unsigned int waited_ms = 0, step_ms = 1;
+	int ret;
+
+	if (f->own_lock_fd < 0) {
+		buf_printf(&path, "%s/" OWN_LOCK_NAME, f->dir);
+		f->own_lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC,
+				      0600);
+		buf_release(&path);
+		if (f->own_lock_fd < 0)
+			return -errno;
+		folder_files_slot(f);	/* kept open if it may be */
+	}
+	while ((ret = own_lock_set(f->own_lock_fd, F_WRLCK)) < 0) {
+		if (ret == -EINVAL || ret == -ENOLCK || ret == -EOPNOTSUPP) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		if (ret != -EAGAIN && ret != -EACCES && ret != -EINTR)
+			break;
+		if (waited_ms >= OWN_LOCK_TIMEOUT_MS) {
+			ret = -EAGAIN;
+			break;
+		}
+		usleep(step_ms * 1000);
+		waited_ms += step_ms;
+		if (step_ms < 100)
+			step_ms *= 2;
+	}
+	if (ret < 0)
+		own_lock_close(f);
+	return ret;
+}
+
+static void own_lock_release(struct folder *f)
+{
+	if (f->own_lock_fd < 0)
+		return;
+	own_lock_set(f->own_lock_fd, F_UNLCK);
+	own_lock_close(f);
+}
+
+int folder_lock_uidlist(struct folder *f)
 {
 	struct buf path = BUF_INIT;
 	int ret;
 
-	if (f->lock_depth > 0) {
-		f->lock_depth++;
+	if (f->uidlist_locked)
 		return 0;
-	}
 	buf_printf(&path, "%s/" UIDLIST_NAME, f->dir);
 	ret = dotlock_create_spare(path.data, &dotlock_uidlist_settings,
 				   &f->lock_spare, &f->lock);
 	buf_release(&path);
-	if (ret < 0)
-		return ret;
+	if (ret == 0)
+		f->uidlist_locked = true;
+	return ret;
+}
+
+/* The outermost lock: mailtree.lock, and the dot-lock when `full` (or
+ * when there are no OFD locks). */
+static int lock_first(struct folder *f, bool full)
+{
+	int ret = 0;
+
+	if (!f->own_lock_unsupported) {
+		ret = own_lock_take(f);
+		if (ret == -EOPNOTSUPP) {
+			f->own_lock_unsupported = true;
+			ret = 0;
+		}
+		if (ret < 0)
+			return ret;
+	}
+	if (full || f->own_lock_unsupported) {
+		ret = folder_lock_uidlist(f);
+		if (ret < 0) {
+			own_lock_release(f);
+			return ret;
+		}
+	}
 	f->lock_depth = 1;
 	f->lock_synced = false;
+	return 0;
+}
+
+int folder_lock(struct folder *f)
+{
+	int ret;
+
+	if (f->lock_depth == 0)
+		return lock_first(f, true);
+	ret = folder_lock_uidlist(f);
+	if (ret < 0)
+		return ret;
+	f->lock_depth++;
+	return 0;
+}
+
+int folder_lock_light(struct folder *f)
+{
+	if (f->lock_depth == 0)
+		return lock_first(f, false);
+	f->lock_depth++;
 	return 0;
 }
 
@@ -237,7 +356,11 @@ void folder_unlock(struct folder *f)
 				 strerror(-ret));
 		f->index_dirty = false;
 	}
-	dotlock_delete(&f->lock);
+	if (f->uidlist_locked) {
+		dotlock_delete(&f->lock);
+		f->uidlist_locked = false;
+	}
+	own_lock_release(f);
 }
 
 uint32_t folder_uidvalidity(const struct folder *f)
@@ -291,7 +414,7 @@ int folder_msg_open(struct folder *f, uint32_t uid, int *fd_r)
 		 * list the directories again under the lock, whatever their
 		 * mtimes say, since that may be within the same tick. */
 		if (attempt > 0) {
-			if ((ret = folder_lock(f)) < 0)
+			if ((ret = folder_lock_light(f)) < 0)
 				break;
 			ret = folder_sync_locked(f, true);
 			folder_unlock(f);
@@ -400,7 +523,7 @@ static int with_message(struct folder *f, uint32_t uid,
 	struct message *m;
 	int attempt, ret;
 
-	ret = folder_lock(f);
+	ret = folder_lock_light(f);
 	if (ret < 0)
 		return ret;
 	for (attempt = 0; attempt < RENAME_RETRIES; attempt++) {

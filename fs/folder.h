@@ -85,7 +85,7 @@ struct folder {
 	size_t index_missing;
 	uint64_t index_written;	/* CLOCK_MONOTONIC seconds of that rewrite */
 	bool index_loaded;
-	struct dotlock lock;
+	struct dotlock lock;		/* dovecot-uidlist.lock, when held */
 	struct dotlock_spare lock_spare;	/* see folder_keep_lock_inodes() */
 	/* The index and the change log, kept open between uses by a
 	 * long-lived process (folder_keep_files()); -1 when not. */
@@ -95,6 +95,11 @@ struct folder {
 	bool files_slot;	/* holds one of the process's slots for them */
 	unsigned int lock_depth;
 	bool lock_synced;	/* synced since the lock was taken */
+	/* mailtree.lock (see folder_lock_light()): kept open like the
+	 * index; -1 when not open. */
+	int own_lock_fd;
+	bool own_lock_unsupported;	/* no OFD locks here: dot-lock only */
+	bool uidlist_locked;		/* dovecot-uidlist.lock held too */
 	bool index_dirty;
 };
 
@@ -188,8 +193,25 @@ int folder_copy(struct folder *f, uint32_t uid, struct folder *dst,
 int folder_move(struct folder *f, uint32_t uid, struct folder *dst,
 		uint32_t *uid_r);
 
-/* Lock the folder for a sequence of changes (nests). */
+/*
+ * Locking.  Every mailtree process that changes a folder holds
+ * mailtree.lock, an open-file-description lock (fcntl F_OFD_SETLK) on an
+ * empty file in the folder: taking and releasing it changes nothing on
+ * disk.  Writing dovecot-uidlist or dovecot-keywords also takes
+ * dovecot-uidlist.lock, the dot-lock Dovecot takes for them, after
+ * mailtree.lock (always in that order, so two mailtree processes never
+ * wait for each other crosswise).  Flag changes, expunges, the index and
+ * the change log need mailtree.lock only: Dovecot renames and removes
+ * message files without a lock, and the other files are mailtree's.
+ * Where the file system has no OFD locks, both locks are the dot-lock.
+ */
+/* Takes both locks, for any change (nests; a light lock held is made a
+ * full one). */
 int folder_lock(struct folder *f);
+/* Takes mailtree.lock only (nests): enough for flag changes, expunges and
+ * syncs.  A sync under it that must write dovecot-uidlist (files without
+ * UIDs, a missing or overgrown uidlist) takes the dot-lock itself. */
+int folder_lock_light(struct folder *f);
 void folder_unlock(struct folder *f);
 
 /* Creates cur/ new/ tmp/ under dir (and dir itself). */

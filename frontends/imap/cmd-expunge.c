@@ -31,7 +31,7 @@ int imap_expunge_deleted(struct imap_session *s,
 		    (uids == NULL ||
 		     imap_seqset_contains(uids, f->msgs[i].uid, UINT32_MAX)))
 			list[n++] = f->msgs[i].uid;
-	if (n > 0 && (r = folder_lock(f)) < 0) {
+	if (n > 0 && (r = folder_lock_light(f)) < 0) {
 		free(list);
 		return r;
 	}

@@ -635,7 +635,7 @@ static void set_seen(struct fetch_ctx *fc)
 
 		if (m == NULL || (m->flags & MFLAG_SEEN))
 			continue;
-		if (!locked && folder_lock(f) == 0)
+		if (!locked && folder_lock_light(f) == 0)
 			locked = true;
 		folder_change_flags(f, m->uid, MFLAG_SEEN, 0, 0, 0);
 	}

@@ -159,9 +159,9 @@ void imap_cmd_store(struct imap_cmd *cmd)
 		 r.mode == STORE_REMOVE ? r.keywords : 0;
 	/* UNCHANGEDSINCE compares and stores under one lock (RFC 7162
 	 * 3.1.3); otherwise the lock is taken only once a message really
-	 * changes, so a STORE that changes nothing touches no lock file. */
+	 * changes, so a STORE that changes nothing takes no lock. */
 	if (r.has_unchangedsince) {
-		if ((ret = folder_lock(f)) < 0) {
+		if ((ret = folder_lock_light(f)) < 0) {
 			imap_cmd_errno(cmd, ret, NULL);
 			goto out;
 		}
@@ -184,7 +184,7 @@ void imap_cmd_store(struct imap_cmd *cmd)
 		if (flags != m->flags || kw != m->keywords) {
 			uint32_t uid = m->uid;
 
-			if (!locked && folder_lock(f) == 0)
+			if (!locked && folder_lock_light(f) == 0)
 				locked = true;
 			ret = folder_change_flags(f, uid, add, del, kw_add,
 						  kw_del);

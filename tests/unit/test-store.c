@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "folder.h"
+#include "folder-int.h"
 #include "index.h"
 #include "mailbox.h"
 #include "maildir-name.h"
@@ -614,11 +614,12 @@ static void test_kept_files(void)
 		if (many[i] != NULL)
 			folder_sync(many[i]);
 	}
-	ok(count_fds() - base == 8, "four folders keep two files each");
+	ok(count_fds() - base == 12, "four folders keep their three files "
+	   "(index, change log, mailtree.lock)");
 	folder_close_files(many[0]);
-	ok(count_fds() - base == 6, "a folder nobody uses gives them up");
+	ok(count_fds() - base == 9, "a folder nobody uses gives them up");
 	ok(folder_change_flags(many[7], 1, MFLAG_SEEN, 0, 0, 0) == 0 &&
-	   count_fds() - base == 8, "and another folder takes its slot");
+	   count_fds() - base == 12, "and another folder takes its slot");
 	for (i = 0; i < 8; i++)
 		folder_free(&many[i]);
 	ok(count_fds() == base, "nothing is left open");
@@ -693,6 +694,91 @@ static void test_changes_trim(void)
 	buf_release(&log);
 }
 
+/* Whether another open file description could take mailtree.lock now. */
+static bool own_lock_free(const char *dir)
+{
+	struct buf path = BUF_INIT;
+	struct flock fl;
+	bool free_now;
+	int fd;
+
+	buf_printf(&path, "%s/mailtree.lock", dir);
+	fd = open(path.data, O_RDWR | O_CLOEXEC);
+	buf_release(&path);
+	if (fd < 0)
+		return false;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	free_now = fcntl(fd, F_OFD_SETLK, &fl) == 0;
+	close(fd);	/* releases it again */
+	return free_now;
+}
+
+/* mailtree.lock alone for flag changes and expunges; the uidlist's
+ * dot-lock too where dovecot-uidlist is written. */
+static void test_two_locks(void)
+{
+	struct buf dir = BUF_INIT, lock = BUF_INIT, path = BUF_INIT;
+	struct folder *f = NULL;
+	struct message *m;
+	char host[256], text[300];
+	struct stat st;
+	uint32_t uid;
+	time_t t0;
+	int fd;
+
+	buf_printf(&dir, "%s/locks", tmpdir);
+	buf_printf(&lock, "%s/dovecot-uidlist.lock", dir.data);
+	ok(folder_create_dirs(dir.data, false) == 0 &&
+	   folder_open(dir.data, &f) == 0, "a folder");
+	uid = save_msg(f, "Subject: l\n\nx\n", 0);
+	ok(uid > 0 && folder_lock_light(f) == 0, "a light lock");
+	ok(!own_lock_free(dir.data), "mailtree.lock is held");
+	ok(stat(lock.data, &st) < 0 && errno == ENOENT,
+	   "and no dovecot-uidlist.lock made");
+	ok(folder_change_flags(f, uid, MFLAG_FLAGGED, 0, 0, 0) == 0 &&
+	   stat(lock.data, &st) < 0, "a flag change under it needs no more");
+	folder_unlock(f);
+	ok(own_lock_free(dir.data), "unlocked: mailtree.lock is free");
+
+	/* A file another program delivered has no UID yet: the sync takes
+	 * the uidlist's lock to give it one, and lets it go at the end. */
+	buf_printf(&path, "%s/new/1000000000.M1P1.elsewhere", dir.data);
+	fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ok(fd >= 0 && write(fd, "Subject: d\n\ny\n", 15) == 15,
+	   "another program delivers into new/");
+	if (fd >= 0)
+		close(fd);
+	ok(folder_lock_light(f) == 0 && folder_sync_locked(f, true) == 1 &&
+	   stat(lock.data, &st) == 0, "a sync under a light lock takes the "
+	   "uidlist's lock to give a UID");
+	folder_unlock(f);
+	m = f->count > 0 ? &f->msgs[f->count - 1] : NULL;
+	ok(m != NULL && m->uid == uid + 1 && f->uidlist.count == 2 &&
+	   stat(lock.data, &st) < 0 && own_lock_free(dir.data),
+	   "the new file has the next UID, both locks are released");
+
+	/* Dovecot holding its uidlist lock does not hold up a flag change
+	 * or an expunge. */
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "localhost");
+	snprintf(text, sizeof(text), "%d:%s", (int)getpid(), host);
+	ok(write_file_atomic(lock.data, text, strlen(text), 0600) == 0,
+	   "a live process holds dovecot-uidlist.lock");
+	t0 = time(NULL);
+	ok(folder_change_flags(f, uid, MFLAG_SEEN, 0, 0, 0) == 0 &&
+	   folder_expunge(f, uid) == 0 && time(NULL) - t0 < 2 &&
+	   folder_find_uid(f, uid) == NULL,
+	   "a flag change and an expunge go ahead meanwhile");
+	ok(stat(lock.data, &st) == 0, "and leave its lock alone");
+	unlink(lock.data);
+	folder_free(&f);
+	buf_release(&dir);
+	buf_release(&lock);
+	buf_release(&path);
+}
+
 int main(void)
 {
 	make_tmpdir();
@@ -704,6 +790,7 @@ int main(void)
 	test_change_flags();
 	test_kept_files();
 	test_changes_trim();
+	test_two_locks();
 	test_mailbox();
 	remove_tree(tmpdir);
 	free(tmpdir);
