@@ -18,16 +18,25 @@ void imap_crlf_init(struct imap_crlf *c, bool prev_cr, bool nul_to_80)
 void imap_crlf_convert(struct imap_crlf *c, const void *data, size_t len,
 		       struct buf *out)
 {
-	const char *p = data, *end = p + len;
+	const char *p = data, *end = p + len, *nul = NULL, *nl;
 
 	if (len == 0)
 		return;
-	/* Copy spans between the bytes that need a change. */
+	buf_grow(out, len);
+	if (c->nul_to_80)
+		nul = memchr(p, '\0', len);
+	/* Copy spans between the bytes that need a change, found with
+	 * memchr(): a line's LF, and the next NUL (looked for again only
+	 * once passed). */
 	while (p < end) {
-		const char *q = p;
+		const char *q;
 
-		while (q < end && *q != '\n' && (*q != '\0' || !c->nul_to_80))
-			q++;
+		if (nul != NULL && nul < p)
+			nul = memchr(p, '\0', (size_t)(end - p));
+		nl = memchr(p, '\n', (size_t)(end - p));
+		q = nl != NULL ? nl : end;
+		if (nul != NULL && nul < q)
+			q = nul;
 		buf_append(out, p, (size_t)(q - p));
 		if (q > p)
 			c->prev_cr = q[-1] == '\r';
