@@ -235,6 +235,25 @@ static void commit_sync_dirs(const char *folder_dir, struct save **saves,
 	buf_release(&dir);
 }
 
+/* When one save failed, removes the others from where they were put and
+ * gives them its error (save_commit_all()). */
+static void take_back_all(struct save **saves, size_t n, int *ret)
+{
+	int err = 0;
+	size_t i;
+
+	for (i = 0; i < n && err == 0; i++)
+		if (ret[i] < 0)
+			err = ret[i];
+	if (err == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ret[i] == 0)
+			unlink(saves[i]->dest.data);
+		ret[i] = err;
+	}
+}
+
 /* UIDs for the saves that are in place, in one uidlist write whose
  * fdatasync() is left to *sync_fd (see uidlist_write_later()). */
 static int commit_uids(struct folder *f, struct save **saves, size_t n,
@@ -287,6 +306,8 @@ void save_commit_begin(struct folder *f, struct save **saves, size_t n,
 	if (ret < 0)
 		return;
 	commit_rename(saves, n, ret_r);
+	if (later->all_or_none)
+		take_back_all(saves, n, ret_r);
 	ret = commit_uids(f, saves, n, ret_r, uids, &later->uidlist_fd);
 	folder_unlock(f);
 	if (ret < 0) {
@@ -302,6 +323,8 @@ void save_commit_end(struct save **saves, size_t n, int *ret_r,
 	size_t i;
 
 	commit_sync_dirs(later->dir, saves, n, ret_r);
+	if (later->all_or_none)
+		take_back_all(saves, n, ret_r);
 	if (later->uidlist_fd >= 0) {
 		if (fdatasync(later->uidlist_fd) < 0) {
 			log_warn("%s: UIDs of %zu message(s) not synced: %s",
@@ -323,11 +346,11 @@ void save_commit_end(struct save **saves, size_t n, int *ret_r,
 	later->dir = NULL;
 }
 
-void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
-		 uint32_t *uid_r)
+static void commit_both(struct folder *f, struct save **saves, size_t n,
+			int *ret_r, uint32_t *uid_r, bool all_or_none)
 {
 	uint32_t one_uid, *uids = n == 1 ? &one_uid : xcalloc(n, sizeof(*uids));
-	struct save_later later;
+	struct save_later later = { .all_or_none = all_or_none };
 	size_t i;
 
 	save_commit_begin(f, saves, n, ret_r, uids, &later);
@@ -337,6 +360,18 @@ void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
 			uid_r[i] = uids[i];
 	if (uids != &one_uid)
 		free(uids);
+}
+
+void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
+		 uint32_t *uid_r)
+{
+	commit_both(f, saves, n, ret_r, uid_r, false);
+}
+
+void save_commit_all(struct folder *f, struct save **saves, size_t n,
+		     int *ret_r, uint32_t *uid_r)
+{
+	commit_both(f, saves, n, ret_r, uid_r, true);
 }
 
 int save_open_read(const struct save *s)

@@ -62,6 +62,13 @@ int save_prepare(struct save *s, uint32_t flags, uint32_t keywords,
 		 time_t internal_date);
 void save_commit(struct folder *f, struct save **saves, size_t n, int *ret_r,
 		 uint32_t *uid_r);
+/* save_commit() of all the saves or none (IMAP MULTIAPPEND, RFC 3502):
+ * when one cannot be put in place, those already renamed are removed
+ * again before any gets a UID, and every ret_r[i] is that error.  Only
+ * a directory fsync failing after the UIDs were given removes messages
+ * that already had one (the next sync sees them expunged). */
+void save_commit_all(struct folder *f, struct save **saves, size_t n,
+		     int *ret_r, uint32_t *uid_r);
 /*
  * save_commit() in two halves, for a caller that lets the next commit
  * into the folder begin while this one's fsyncs run (save-group.c):
@@ -75,6 +82,7 @@ struct save_later {
 	char *dir;		/* the folder directory */
 	int uidlist_fd;		/* an append to fdatasync(), or -1 */
 	bool uids_lost;		/* the UID lines could not be written */
+	bool all_or_none;	/* save_commit_all(); left as the caller set it */
 };
 void save_commit_begin(struct folder *f, struct save **saves, size_t n,
 		       int *ret_r, uint32_t *uids, struct save_later *later);

@@ -219,16 +219,46 @@ static int parse_messages(struct imap_cmd *cmd, struct imap_append *a)
 	return n == a->count && n > 0 ? 0 : -EINVAL;
 }
 
+/* A MULTIAPPEND is all or nothing (RFC 3502): one commit of every
+ * message, undone if one of them cannot be put in place. */
+static int commit_all(struct imap_append *a)
+{
+	struct save **saves = xcalloc(a->count, sizeof(*saves));
+	uint32_t *uids = xcalloc(a->count, sizeof(*uids));
+	int *rets = xcalloc(a->count, sizeof(*rets));
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < a->count && ret == 0; i++)
+		ret = save_prepare(a->msgs[i].save, a->msgs[i].flags,
+				   a->msgs[i].keywords, a->msgs[i].date);
+	if (ret == 0) {
+		for (i = 0; i < a->count; i++) {
+			saves[i] = a->msgs[i].save;
+			a->msgs[i].save = NULL;	/* the commit frees it */
+		}
+		save_commit_all(a->folder, saves, a->count, rets, uids);
+		ret = rets[0];
+		for (i = 0; i < a->count; i++)
+			a->msgs[i].uid = ret == 0 ? uids[i] : 0;
+		a->uidvalidity = folder_uidvalidity(a->folder);
+	}
+	free(saves);
+	free(uids);
+	free(rets);
+	return ret;
+}
+
 static void commit_work(void *arg)
 {
 	struct imap_append *a = arg;
-	size_t i;
 
-	a->ret = 0;
-	for (i = 0; i < a->count && a->ret == 0; i++)
-		a->ret = save_group_finish(&a->msgs[i].save, a->msgs[i].flags,
-					   a->msgs[i].keywords,
-					   a->msgs[i].date, &a->msgs[i].uid,
+	if (a->count > 1)
+		a->ret = commit_all(a);
+	else
+		a->ret = save_group_finish(&a->msgs[0].save, a->msgs[0].flags,
+					   a->msgs[0].keywords,
+					   a->msgs[0].date, &a->msgs[0].uid,
 					   &a->uidvalidity);
 }
 

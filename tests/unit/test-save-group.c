@@ -204,21 +204,92 @@ static void test_threads(const char *dir)
 	folder_free(&f);
 }
 
+/* Removes one file from dir/tmp, so that its save cannot be renamed. */
+static bool remove_one_tmp(const char *dir)
+{
+	struct buf p = BUF_INIT;
+	struct dirent *de;
+	bool done = false;
+	DIR *d;
+
+	buf_printf(&p, "%s/tmp", dir);
+	d = opendir(p.data);
+	while (d != NULL && !done && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		buf_reset(&p);
+		buf_printf(&p, "%s/tmp/%s", dir, de->d_name);
+		done = unlink(p.data) == 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	buf_release(&p);
+	return done;
+}
+
+/* save_commit_all(): MULTIAPPEND's all or nothing. */
+static void test_commit_all(const char *dir)
+{
+	struct folder *f = NULL;
+	struct save *saves[3];
+	uint32_t uids[3], next;
+	int rets[3], i, prepared = 0;
+
+	ok(folder_open(dir, &f) == 0, "a folder for all-or-nothing commits");
+	if (f == NULL)
+		return;
+	next = folder_uidnext(f);
+	for (i = 0; i < 3; i++) {
+		saves[i] = begin(f, "Subject: all\n\nx\n");
+		if (saves[i] != NULL &&
+		    save_prepare(saves[i], i == 1 ? MFLAG_SEEN : 0, 0, 0) == 0)
+			prepared++;
+	}
+	ok(prepared == 3 && remove_one_tmp(dir),
+	   "three saves prepared, one of their files lost");
+	save_commit_all(f, saves, 3, rets, uids);
+	ok(rets[0] < 0 && rets[1] == rets[0] && rets[2] == rets[0] &&
+	   uids[0] == 0 && uids[1] == 0 && uids[2] == 0,
+	   "all three fail, with the same error and no UID");
+	is_int(count_in(dir, "new") + count_in(dir, "cur"), 0,
+	   "none of them is in the folder");
+	is_int(count_in(dir, "tmp"), 0, "nor left in tmp/");
+	folder_sync(f);
+	ok(f->count == 0 && folder_uidnext(f) == next,
+	   "the folder is as before, its next UID too");
+
+	for (i = 0; i < 3; i++) {
+		saves[i] = begin(f, "Subject: all\n\ny\n");
+		if (saves[i] != NULL)
+			save_prepare(saves[i], i == 1 ? MFLAG_SEEN : 0, 0, 0);
+	}
+	save_commit_all(f, saves, 3, rets, uids);
+	ok(rets[0] == 0 && rets[1] == 0 && rets[2] == 0 &&
+	   uids[0] == next && uids[1] == next + 1 && uids[2] == next + 2,
+	   "three saves without trouble get three UIDs in order");
+	is_int(count_in(dir, "new"), 2, "two in new/");
+	is_int(count_in(dir, "cur"), 1, "the \\Seen one in cur/");
+	folder_free(&f);
+}
+
 int main(void)
 {
 	char *tmp = tap_tmpdir("test-save-group");
-	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT, d = BUF_INIT;
 
 	buf_printf(&a, "%s/a", tmp);
 	buf_printf(&b, "%s/b", tmp);
 	buf_printf(&c, "%s/c", tmp);
+	buf_printf(&d, "%s/d", tmp);
 	if (folder_create_dirs(a.data, false) < 0 ||
+	    folder_create_dirs(d.data, false) < 0 ||
 	    folder_create_dirs(b.data, false) < 0 ||
 	    folder_create_dirs(c.data, false) < 0) {
 		diag("cannot create folders under %s", tmp);
 		return 1;
 	}
 	test_commit_batch(a.data);
+	test_commit_all(d.data);
 	test_threads(b.data);
 	/* Again as mailtreed saves: each folder keeps its lock's inode. */
 	folder_keep_lock_inodes(true);
@@ -228,6 +299,7 @@ int main(void)
 	buf_release(&a);
 	buf_release(&b);
 	buf_release(&c);
+	buf_release(&d);
 	free(tmp);
 	return done_testing();
 }
