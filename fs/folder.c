@@ -244,12 +244,23 @@ static int own_lock_take(struct folder *f)
 	int ret;
 
 	if (f->own_lock_fd < 0) {
+		struct stat st;
+
 		buf_printf(&path, "%s/" OWN_LOCK_NAME, f->dir);
 		f->own_lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC,
 				      0600);
 		buf_release(&path);
 		if (f->own_lock_fd < 0)
 			return -errno;
+		/* Made by root (an administrator's mailtree command): the
+		 * file stays, so it must belong to the folder's owner, whose
+		 * daemon opens it too. */
+		if (geteuid() == 0 && stat(f->dir, &st) == 0 &&
+		    st.st_uid != 0 && fchown(f->own_lock_fd, st.st_uid,
+					     st.st_gid) < 0)
+			log_warn("%s: cannot give %s to uid %u: %s", f->dir,
+				 OWN_LOCK_NAME, (unsigned)st.st_uid,
+				 strerror(errno));
 		folder_files_slot(f);	/* kept open if it may be */
 	}
 	while ((ret = own_lock_set(f->own_lock_fd, F_WRLCK)) < 0) {

@@ -774,6 +774,24 @@ static void test_two_locks(void)
 	ok(stat(lock.data, &st) == 0, "and leave its lock alone");
 	unlink(lock.data);
 	folder_free(&f);
+
+	/* Root making mailtree.lock in a folder that belongs to someone
+	 * else gives it to them: their daemon must open it. */
+	buf_reset(&dir);
+	buf_printf(&dir, "%s/locks-owned", tmpdir);
+	buf_reset(&path);
+	buf_printf(&path, "%s/mailtree.lock", dir.data);
+	if (geteuid() != 0 || folder_create_dirs(dir.data, false) < 0 ||
+	    chown(dir.data, 65534, 65534) < 0) {
+		skip("not root: cannot test the owner of mailtree.lock");
+	} else {
+		ok(folder_open(dir.data, &f) == 0 && folder_lock_light(f) == 0,
+		   "root locks a folder owned by uid 65534");
+		folder_unlock(f);
+		ok(stat(path.data, &st) == 0 && st.st_uid == 65534,
+		   "mailtree.lock belongs to the folder's owner");
+		folder_free(&f);
+	}
 	buf_release(&dir);
 	buf_release(&lock);
 	buf_release(&path);
