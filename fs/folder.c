@@ -240,7 +240,7 @@ static int own_lock_set(int fd, short type)
 static int own_lock_take(struct folder *f)
 {
 	struct buf path = BUF_INIT;
-	unsigned int waited_ms = 0, step_ms = 1;
+	unsigned long waited_us = 0, delay_us = 100, nap_us;
 	int ret;
 
 	if (f->own_lock_fd < 0) {
@@ -270,14 +270,17 @@ static int own_lock_take(struct folder *f)
 		}
 		if (ret != -EAGAIN && ret != -EACCES && ret != -EINTR)
 			break;
-		if (waited_ms >= OWN_LOCK_TIMEOUT_MS) {
+		if (waited_us >= OWN_LOCK_TIMEOUT_MS * 1000UL) {
 			ret = -EAGAIN;
 			break;
 		}
-		usleep(step_ms * 1000);
-		waited_ms += step_ms;
-		if (step_ms < 100)
-			step_ms *= 2;
+		/* As the dot-lock waits: from 0.1 ms up to about 5 ms, with
+		 * jitter so that waiters do not retry in lock-step. */
+		nap_us = delay_us + (unsigned long)rand() % (delay_us + 1);
+		usleep((useconds_t)nap_us);
+		waited_us += nap_us;
+		if (delay_us < 3200)
+			delay_us *= 2;
 	}
 	if (ret < 0)
 		own_lock_close(f);

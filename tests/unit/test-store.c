@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -715,6 +716,23 @@ static bool own_lock_free(const char *dir)
 	return free_now;
 }
 
+struct lock_waiter {
+	struct folder *g;
+	int ret;
+	volatile bool done;
+};
+
+static void *lock_waiter_main(void *arg)
+{
+	struct lock_waiter *w = arg;
+
+	w->ret = folder_lock_light(w->g);
+	w->done = true;
+	if (w->ret == 0)
+		folder_unlock(w->g);
+	return NULL;
+}
+
 /* mailtree.lock alone for flag changes and expunges; the uidlist's
  * dot-lock too where dovecot-uidlist is written. */
 static void test_two_locks(void)
@@ -741,6 +759,23 @@ static void test_two_locks(void)
 	   stat(lock.data, &st) < 0, "a flag change under it needs no more");
 	folder_unlock(f);
 	ok(own_lock_free(dir.data), "unlocked: mailtree.lock is free");
+
+	/* Another view of the folder (another thread, as another worker)
+	 * waits for the lock and gets it once it is released. */
+	{
+		struct lock_waiter w = { NULL, -1, false };
+		pthread_t t;
+
+		ok(folder_open(dir.data, &w.g) == 0 && folder_lock_light(f) == 0,
+		   "one view holds the lock");
+		pthread_create(&t, NULL, lock_waiter_main, &w);
+		usleep(100000);
+		ok(!w.done, "the other waits for it");
+		folder_unlock(f);
+		pthread_join(t, NULL);
+		ok(w.done && w.ret == 0, "and has it once it is released");
+		folder_free(&w.g);
+	}
 
 	/* A file another program delivered has no UID yet: the sync takes
 	 * the uidlist's lock to give it one, and lets it go at the end. */
