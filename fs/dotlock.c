@@ -258,35 +258,44 @@ static int lock_link(const char *lock_path, const char *owner,
 	return -ENOENT;
 }
 
+void lock_wait_init(struct lock_wait *w, unsigned int timeout_secs)
+{
+	clock_gettime(CLOCK_MONOTONIC, &w->start);
+	w->delay_us = 100;
+	w->timeout_secs = timeout_secs;
+}
+
+bool lock_wait_nap(struct lock_wait *w)
+{
+	struct timespec now, nap;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - w->start.tv_sec >= (time_t)w->timeout_secs)
+		return false;
+	nap.tv_sec = 0;
+	nap.tv_nsec = (w->delay_us + rand() % (w->delay_us + 1)) * 1000;
+	nanosleep(&nap, NULL);
+	if (w->delay_us < 3200)
+		w->delay_us *= 2;
+	return true;
+}
+
 static int dotlock_take(const char *path, const struct dotlock_settings *set,
 			bool wait, struct dotlock_spare *sp,
 			struct dotlock *lock_r)
 {
 	struct buf lock_path = BUF_INIT;
-	struct timespec start, now, nap;
-	long delay_us = 100;
+	struct lock_wait lw;
 	int ret;
 
 	buf_printf(&lock_path, "%s.lock", path);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	lock_wait_init(&lw, set->timeout_secs);
 	if (sp != NULL && sp->taken++ == 0)
 		sp = NULL;	/* see dotlock_spare_init() */
 	for (;;) {
 		ret = lock_once(path, lock_path.data, set, sp, lock_r);
-		if (ret != -EAGAIN || !wait)
+		if (ret != -EAGAIN || !wait || !lock_wait_nap(&lw))
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)set->timeout_secs)
-			break;
-		/* Back off from 0.1 ms up to about 5 ms, with jitter so
-		 * waiters do not retry in lock-step.  Locks are held for a
-		 * rename and an fsync or two, so a longer nap only adds
-		 * latency (and a server's event loop waits here). */
-		nap.tv_sec = 0;
-		nap.tv_nsec = (delay_us + rand() % (delay_us + 1)) * 1000;
-		nanosleep(&nap, NULL);
-		if (delay_us < 3200)
-			delay_us *= 2;
 	}
 	if (ret < 0) {
 		buf_release(&lock_path);

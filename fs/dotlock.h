@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct dotlock {
 	char *lock_path;
@@ -73,6 +74,22 @@ void dotlock_spare_free(struct dotlock_spare *sp);
 /* dotlock_create() through the spare (sp NULL or unset: the plain way). */
 int dotlock_create_spare(const char *path, const struct dotlock_settings *set,
 			 struct dotlock_spare *sp, struct dotlock *lock_r);
+/*
+ * Waiting for a lock held by someone else, as dotlock_create() does (and
+ * the folder's mailtree.lock, folder.h): naps from 0.1 ms up to about
+ * 5 ms, with jitter so that waiters do not retry in lock-step.  Locks are
+ * held for a rename and an fsync or two, so a longer nap would only add
+ * latency, and a server's event loop waits here.
+ */
+struct lock_wait {
+	struct timespec start;
+	long delay_us;
+	unsigned int timeout_secs;
+};
+void lock_wait_init(struct lock_wait *w, unsigned int timeout_secs);
+/* Naps once and returns true, or returns false when the time is up. */
+bool lock_wait_nap(struct lock_wait *w);
+
 /* As dotlock_create, but returns -EAGAIN at once when the lock is held. */
 int dotlock_try(const char *path, const struct dotlock_settings *set,
 		struct dotlock *lock_r);

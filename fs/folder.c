@@ -23,9 +23,8 @@
  * Dovecot gives up after as many. */
 #define RENAME_RETRIES 10
 
-/* See folder_lock_light(); a waiter gives up as for the dot-lock. */
+/* See folder_lock_light(). */
 #define OWN_LOCK_NAME "mailtree.lock"
-#define OWN_LOCK_TIMEOUT_MS 122000
 
 int folder_create_dirs(const char *dir, bool maildirfolder)
 {
@@ -240,7 +239,7 @@ static int own_lock_set(int fd, short type)
 static int own_lock_take(struct folder *f)
 {
 	struct buf path = BUF_INIT;
-	unsigned long waited_us = 0, delay_us = 100, nap_us;
+	struct lock_wait lw;
 	int ret;
 
 	if (f->own_lock_fd < 0) {
@@ -263,6 +262,8 @@ static int own_lock_take(struct folder *f)
 				 strerror(errno));
 		folder_files_slot(f);	/* kept open if it may be */
 	}
+	/* Waited for as long as the uidlist's dot-lock would be. */
+	lock_wait_init(&lw, dotlock_uidlist_settings.timeout_secs);
 	while ((ret = own_lock_set(f->own_lock_fd, F_WRLCK)) < 0) {
 		if (ret == -EINVAL || ret == -ENOLCK || ret == -EOPNOTSUPP) {
 			ret = -EOPNOTSUPP;
@@ -270,17 +271,10 @@ static int own_lock_take(struct folder *f)
 		}
 		if (ret != -EAGAIN && ret != -EACCES && ret != -EINTR)
 			break;
-		if (waited_us >= OWN_LOCK_TIMEOUT_MS * 1000UL) {
+		if (!lock_wait_nap(&lw)) {
 			ret = -EAGAIN;
 			break;
 		}
-		/* As the dot-lock waits: from 0.1 ms up to about 5 ms, with
-		 * jitter so that waiters do not retry in lock-step. */
-		nap_us = delay_us + (unsigned long)rand() % (delay_us + 1);
-		usleep((useconds_t)nap_us);
-		waited_us += nap_us;
-		if (delay_us < 3200)
-			delay_us *= 2;
 	}
 	if (ret < 0)
 		own_lock_close(f);

@@ -86,6 +86,7 @@ int index_read_message(struct folder *f, struct message *m);
  * returns 1 if present, 0 if not. */
 int index_header(const struct message *m, const char *name, struct buf *out);
 
+/* The change log, mailtree.changes (changes.c). */
 enum change_kind { CHANGE_APPEND = 'A', CHANGE_FLAGS = 'F',
 		   CHANGE_EXPUNGE = 'E' };
 int changes_append(struct folder *f, uint64_t modseq, uint32_t uid,

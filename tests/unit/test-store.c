@@ -797,7 +797,7 @@ static void test_two_locks(void)
 	/* Dovecot holding its uidlist lock does not hold up a flag change
 	 * or an expunge. */
 	if (gethostname(host, sizeof(host)) < 0)
-		strcpy(host, "localhost");
+		snprintf(host, sizeof(host), "localhost");
 	snprintf(text, sizeof(text), "%d:%s", (int)getpid(), host);
 	ok(write_file_atomic(lock.data, text, strlen(text), 0600) == 0,
 	   "a live process holds dovecot-uidlist.lock");
