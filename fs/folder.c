@@ -233,38 +233,52 @@ static int own_lock_set(int fd, short type)
 	return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -errno;
 }
 
-/* Takes mailtree.lock, waiting as for the dot-lock.  Returns 0, -EAGAIN
- * after the timeout, -EOPNOTSUPP where there are no OFD locks, or
- * another negative errno. */
-static int own_lock_take(struct folder *f)
+static int own_lock_open(struct folder *f)
 {
 	struct buf path = BUF_INIT;
+	struct stat st;
+
+	buf_printf(&path, "%s/" OWN_LOCK_NAME, f->dir);
+	f->own_lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	buf_release(&path);
+	if (f->own_lock_fd < 0)
+		return -errno;
+	/* Made by root (an administrator's mailtree command): the file
+	 * stays, so it must belong to the folder's owner, whose daemon
+	 * opens it too. */
+	if (geteuid() == 0 && stat(f->dir, &st) == 0 && st.st_uid != 0 &&
+	    fchown(f->own_lock_fd, st.st_uid, st.st_gid) < 0)
+		log_warn("%s: cannot give %s to uid %u: %s", f->dir,
+			 OWN_LOCK_NAME, (unsigned)st.st_uid, strerror(errno));
+	folder_files_slot(f);	/* kept open if it may be */
+	return 0;
+}
+
+/* Takes mailtree.lock, waiting as for the dot-lock.  Returns 0, -EAGAIN
+ * after the timeout, -EOPNOTSUPP where there are no OFD locks, or
+ * another negative errno.  A file that was removed (by hand) while this
+ * folder kept it open is not the lock any more: the one at the name is
+ * opened and locked instead. */
+static int own_lock_take(struct folder *f)
+{
 	struct lock_wait lw;
+	struct stat st;
 	int ret;
 
-	if (f->own_lock_fd < 0) {
-		struct stat st;
-
-		buf_printf(&path, "%s/" OWN_LOCK_NAME, f->dir);
-		f->own_lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC,
-				      0600);
-		buf_release(&path);
-		if (f->own_lock_fd < 0)
-			return -errno;
-		/* Made by root (an administrator's mailtree command): the
-		 * file stays, so it must belong to the folder's owner, whose
-		 * daemon opens it too. */
-		if (geteuid() == 0 && stat(f->dir, &st) == 0 &&
-		    st.st_uid != 0 && fchown(f->own_lock_fd, st.st_uid,
-					     st.st_gid) < 0)
-			log_warn("%s: cannot give %s to uid %u: %s", f->dir,
-				 OWN_LOCK_NAME, (unsigned)st.st_uid,
-				 strerror(errno));
-		folder_files_slot(f);	/* kept open if it may be */
-	}
 	/* Waited for as long as the uidlist's dot-lock would be. */
 	lock_wait_init(&lw, dotlock_uidlist_settings.timeout_secs);
-	while ((ret = own_lock_set(f->own_lock_fd, F_WRLCK)) < 0) {
+	for (;;) {
+		if (f->own_lock_fd < 0 && (ret = own_lock_open(f)) < 0)
+			return ret;
+		ret = own_lock_set(f->own_lock_fd, F_WRLCK);
+		if (ret == 0) {
+			if (fstat(f->own_lock_fd, &st) < 0 || st.st_nlink > 0)
+				return 0;
+			own_lock_set(f->own_lock_fd, F_UNLCK);
+			close(f->own_lock_fd);
+			f->own_lock_fd = -1;
+			continue;
+		}
 		if (ret == -EINVAL || ret == -ENOLCK || ret == -EOPNOTSUPP) {
 			ret = -EOPNOTSUPP;
 			break;
@@ -276,8 +290,7 @@ static int own_lock_take(struct folder *f)
 			break;
 		}
 	}
-	if (ret < 0)
-		own_lock_close(f);
+	own_lock_close(f);
 	return ret;
 }
 

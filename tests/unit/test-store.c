@@ -738,7 +738,7 @@ static void *lock_waiter_main(void *arg)
 static void test_two_locks(void)
 {
 	struct buf dir = BUF_INIT, lock = BUF_INIT, path = BUF_INIT;
-	struct folder *f = NULL;
+	struct folder *f = NULL, *g = NULL;
 	struct message *m;
 	char host[256], text[300];
 	struct stat st;
@@ -759,6 +759,27 @@ static void test_two_locks(void)
 	   stat(lock.data, &st) < 0, "a flag change under it needs no more");
 	folder_unlock(f);
 	ok(own_lock_free(dir.data), "unlocked: mailtree.lock is free");
+
+	/* A mailtree.lock removed by hand while a long-lived process keeps
+	 * it open: that process then locks the file at the name, which
+	 * everyone else opens, not the removed one. */
+	{
+		struct buf own = BUF_INIT;
+
+		buf_printf(&own, "%s/mailtree.lock", dir.data);
+		folder_keep_files(true);
+		ok(folder_open(dir.data, &g) == 0 && folder_lock_light(g) == 0,
+		   "a view that keeps its files locks");
+		folder_unlock(g);
+		ok(unlink(own.data) == 0, "mailtree.lock is removed");
+		ok(folder_lock_light(g) == 0 && stat(own.data, &st) == 0 &&
+		   !own_lock_free(dir.data),
+		   "its next lock is on a new mailtree.lock at the name");
+		folder_unlock(g);
+		folder_free(&g);
+		folder_keep_files(false);
+		buf_release(&own);
+	}
 
 	/* Another view of the folder (another thread, as another worker)
 	 * waits for the lock and gets it once it is released. */
