@@ -371,7 +371,7 @@ static int sync_pass(struct folder *f, bool force, bool *reloaded_r)
 			return ret;
 		/* The index was made from this very uidlist: the uidlist
 		 * holds nothing the index does not. */
-		if (ret > 0 && f->index_ul_ino == (uint64_t)f->uidlist.ino &&
+		if (ret > 0 && index_uidlist_same(f) &&
 		    f->index_ul_size == (uint64_t)f->uidlist.size)
 			ul_changed = 0;
 	}

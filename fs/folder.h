@@ -71,7 +71,7 @@ struct folder {
 	struct timespec new_mtime, cur_mtime;
 	bool new_recheck, cur_recheck;
 	/* The uidlist the loaded index was made from. */
-	uint64_t index_ul_ino, index_ul_size;
+	uint64_t index_ul_ino, index_ul_btime, index_ul_size;
 	uint64_t index_token;	/* of the index as last read or written */
 	/* The file as last read or written, and what to write at unlock:
 	 * records in place, or the whole file when index_full. */

@@ -18,7 +18,7 @@
 #include "message-summary.h"
 #include "util.h"
 
-#define INDEX_MAGIC "MTIDX\0\0\2"
+#define INDEX_MAGIC "MTIDX\0\0\3"
 /* Refuse index files bigger than this: they cannot be ours. */
 #define INDEX_MAX_SIZE (4ULL << 30)
 
@@ -42,6 +42,7 @@ struct index_header {
 	uint64_t highest_modseq;
 	int64_t new_sec, new_nsec, cur_sec, cur_nsec;
 	uint64_t uidlist_ino, uidlist_size;
+	uint64_t uidlist_btime;	/* see struct uidlist */
 	uint64_t count;		/* records, expunged ones included */
 	uint64_t expunged;	/* records marked REC_EXPUNGED */
 	uint64_t strings_len;
@@ -330,6 +331,12 @@ int index_changed_on_disk(struct folder *f)
 	return h.token != f->index_token;
 }
 
+bool index_uidlist_same(const struct folder *f)
+{
+	return f->index_ul_ino == (uint64_t)f->uidlist.ino &&
+	       f->index_ul_btime == f->uidlist.btime;
+}
+
 int index_load(struct folder *f)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
@@ -393,10 +400,11 @@ int index_load(struct folder *f)
 	f->cur_mtime.tv_sec = h.cur_sec;
 	f->cur_mtime.tv_nsec = h.cur_nsec;
 	f->index_ul_ino = h.uidlist_ino;
+	f->index_ul_btime = h.uidlist_btime;
 	f->index_ul_size = h.uidlist_size;
 	f->index_token = h.token;
 	buf_release(&data);
-	if (f->uidlist.exists && h.uidlist_ino != (uint64_t)f->uidlist.ino)
+	if (f->uidlist.exists && !index_uidlist_same(f))
 		modseq_reset(f);
 	return 1;
 rebuild:
@@ -478,6 +486,7 @@ static void fill_header(struct folder *f, struct index_header *h)
 		h->cur_nsec = f->cur_mtime.tv_nsec;
 	}
 	h->uidlist_ino = (uint64_t)f->uidlist.ino;
+	h->uidlist_btime = f->uidlist.btime;
 	h->uidlist_size = f->index_missing == 0 ?
 			  (uint64_t)f->uidlist.size : 0;
 	h->count = f->index_records;

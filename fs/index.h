@@ -40,6 +40,9 @@ struct buf;
 
 extern const char *const index_cached_headers[];
 
+/* Whether the uidlist is the file the loaded index was made from (the
+ * same inode number and birth time), though perhaps appended to. */
+bool index_uidlist_same(const struct folder *f);
 /* Loads the index into an empty folder view.  Returns 1 when loaded, 0
  * when there is none or it does not fit the uidlist (rebuild needed). */
 int index_load(struct folder *f);

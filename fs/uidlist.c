@@ -26,6 +26,18 @@ void uidlist_init(struct uidlist *ul, const char *folder_dir)
 	strmap_init(&ul->by_base);
 }
 
+/* The birth time of an open file in ns, or 0 where it is not known. */
+static uint64_t birth_ns(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_BTIME))
+		return 0;
+	return (uint64_t)stx.stx_btime.tv_sec * 1000000000u +
+	       stx.stx_btime.tv_nsec;
+}
+
 static void free_records(struct uidlist *ul)
 {
 	size_t i;
@@ -254,6 +266,7 @@ static int read_lines(struct uidlist *ul, int fd, bool first, off_t *end_r)
 
 int uidlist_refresh(struct uidlist *ul)
 {
+	uint64_t btime = ul->btime;
 	struct stat st;
 	off_t end;
 	int fd, ret;
@@ -293,6 +306,7 @@ int uidlist_refresh(struct uidlist *ul)
 		lseek(fd, ul->size, SEEK_SET);
 		ret = read_lines(ul, fd, false, &end);
 	} else {
+		btime = birth_ns(fd);
 		free_records(ul);
 		ul->broken = false;
 		ul->broken_lines = 0;
@@ -312,6 +326,7 @@ int uidlist_refresh(struct uidlist *ul)
 	ul->exists = true;
 	ul->dev = st.st_dev;
 	ul->ino = st.st_ino;
+	ul->btime = btime;
 	ul->size = end;
 	ul->written = ul->count;
 	return ret == -EINVAL ? -EINVAL : 1;
@@ -415,6 +430,7 @@ static int write_whole(struct uidlist *ul)
 {
 	struct buf data = BUF_INIT, tmp = BUF_INIT;
 	struct stat st;
+	uint64_t btime;
 	int fd, ret;
 
 	if (ul->uidvalidity == 0)
@@ -441,6 +457,7 @@ static int write_whole(struct uidlist *ul)
 		ret = -errno;
 	if (ret == 0 && fstat(fd, &st) < 0)
 		ret = -errno;
+	btime = birth_ns(fd);
 	close(fd);
 	if (ret == 0 && rename(tmp.data, ul->path) < 0)
 		ret = -errno;
@@ -452,6 +469,7 @@ static int write_whole(struct uidlist *ul)
 	ul->version = 3;
 	ul->dev = st.st_dev;
 	ul->ino = st.st_ino;
+	ul->btime = btime;
 	ul->size = st.st_size;
 	ul->written = ul->count;
 	ul->broken = false;

@@ -52,6 +52,10 @@ struct uidlist {
 	bool exists;
 	dev_t dev;
 	ino_t ino;
+	/* Birth time in ns (0 where the file system does not say): a copy
+	 * restored in place of the file may get its inode number, never
+	 * its birth time. */
+	uint64_t btime;
 	off_t size;
 	/* Set when reading found damage; the next write rewrites the file. */
 	bool broken;
