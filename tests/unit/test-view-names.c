@@ -150,7 +150,7 @@ int main(void)
 		char longname[400];
 		struct buf o = BUF_INIT;
 
-		memset(longname, 'x', sizeof(longname) - 3);
+		memset(longname, 'x', sizeof(longname) - 1);
 		memcpy(longname + 199, "\xc3\xa4", 2);	/* 'ä' across the cut */
 		longname[sizeof(longname) - 1] = '\0';
 		view_attachment_name(longname, "1", &o);
