@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <syslog.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -399,6 +401,14 @@ int read_file_small(const char *path, size_t max, struct buf *out)
 	}
 	close(fd);
 	return ret;
+}
+
+int become_user(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		return -errno;
+	return 0;
 }
 
 int mkdir_p(const char *path, mode_t mode)

@@ -75,6 +75,9 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 struct buf;
 int read_file_small(const char *path, size_t max, struct buf *out);
 int mkdir_p(const char *path, mode_t mode);
+/* Makes root's process the user uid/gid for good, with no supplementary
+ * groups: what a store's owner may do, and no more.  0 or -errno. */
+int become_user(uid_t uid, gid_t gid);
 /* rm -r; returns 0 if the path did not exist. */
 int remove_tree(const char *path);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -155,10 +156,34 @@ int tool_open_folder(struct mailbox *mbox, const char *name,
 	return EX_OK;
 }
 
+/*
+ * Run by root on a store that belongs to another user (vmail, say),
+ * mailtree works as that user: every file it makes in the store (message,
+ * dovecot-uidlist, index, change log, passwd) must stay readable and
+ * writable by the daemon and the mount, which run as the owner.  Files
+ * named on the command line (import sources, export targets) are then
+ * read and written as the owner too, as doveadm does.  A store that does
+ * not exist yet (init) or belongs to root is left as it is.
+ */
+static int become_store_owner(void)
+{
+	struct stat st;
+	int ret;
+
+	if (geteuid() != 0 || tool_store == NULL || tool_store[0] == '\0' ||
+	    stat(tool_store, &st) < 0 || st.st_uid == 0)
+		return EX_OK;
+	ret = become_user(st.st_uid, st.st_gid);
+	if (ret < 0)
+		return tool_fail(ret, "cannot become the owner of %s (uid %u)",
+				 tool_store, (unsigned)st.st_uid);
+	return EX_OK;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
-	int c;
+	int c, code;
 
 	log_set_progname("mailtree");
 	tool_store = getenv("MAILTREE_STORE");
@@ -196,6 +221,9 @@ int main(int argc, char **argv)
 		optind = 0;	/* glibc: start the verb's getopt afresh */
 		if (tool_wants_help(commands[i], argc, argv))
 			return EX_OK;
+		code = become_store_owner();
+		if (code != EX_OK)
+			return code;
 		return commands[i]->run(argc, argv);
 	}
 	log_error("unknown verb \"%s\"", argv[optind]);

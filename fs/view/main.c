@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,16 +128,15 @@ static int load_users(struct view *v, const char *user)
  */
 static int drop_privileges(const struct view *v)
 {
+	int ret;
+
 	if (geteuid() != 0 || v->owner_uid == 0)
 		return 0;
-	if (setgroups(0, NULL) < 0 || setresgid(v->owner_gid, v->owner_gid,
-						v->owner_gid) < 0 ||
-	    setresuid(v->owner_uid, v->owner_uid, v->owner_uid) < 0) {
+	ret = become_user(v->owner_uid, v->owner_gid);
+	if (ret < 0)
 		fprintf(stderr, "mailtree-fs: cannot become the store's owner "
-			"(uid %u): %s\n", (unsigned)v->owner_uid, strerror(errno));
-		return -1;
-	}
-	return 0;
+			"(uid %u): %s\n", (unsigned)v->owner_uid, strerror(-ret));
+	return ret < 0 ? -1 : 0;
 }
 
 /* A directory that is already a mount point (or the root) is busy. */
