@@ -130,6 +130,14 @@ $(O)/tests/%: $(O)/tests/tools/%.o $(VIEW_PURE) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(VIEW_PURE) $(LIB) $(PKG_LIBS)
 
+# The floor under the FUSE rows of make bench: a FUSE file system that
+# does nothing, with mailtree-fs's request loop for its -o fast.
+$(O)/tests/fuse-floor: tests/bench/fuse-floor.c $(O)/fs/view/loop.o $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $(O)/fs/view/loop.o $(LIB) $(PKG_LIBS) $(FUSE_LIBS)
+
 # Fuzz targets are also built with an ordinary main() that replays files,
 # so the test suite runs every target over the corpus without clang.
 $(O)/tests/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o \
@@ -165,7 +173,7 @@ fuzz: deps
 	@tests/fuzz/build-libfuzzer build-fuzz
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(O)/tests/fuse-floor
 	@tests/bench/run $(O)
 
 # mailtreed is a daemon an administrator starts, so it goes to sbin.
