@@ -232,8 +232,9 @@ int tree_node(struct view *v, fuse_ino_t ino, struct node *n_r);
 int tree_lookup(struct view *v, const struct node *parent, const char *name,
 		struct node *child_r);
 int tree_attr(struct view *v, const struct node *n, struct stat *st);
-/* How long the kernel may keep the node's entry and attributes. */
+/* How long the kernel may keep the node's attributes, and its entry. */
 double tree_timeout(const struct view *v, const struct node *n);
+double tree_entry_timeout(const struct view *v, const struct node *n);
 struct vmsg *tree_vmsg(struct vdir *d, uint32_t uid, bool create);
 /* Whether entry e of message m exists (not hidden by rm, shown). */
 bool tree_msg_entry_exists(struct view *v, struct vdir *d,

@@ -38,7 +38,7 @@ int ops_entry(struct view *v, const struct node *n, struct fuse_entry_param *e)
 	e->ino = n->ino;
 	e->generation = 0;
 	e->attr_timeout = tree_timeout(v, n);
-	e->entry_timeout = e->attr_timeout;
+	e->entry_timeout = tree_entry_timeout(v, n);
 	return tree_attr(v, n, &e->attr);
 }
 

@@ -633,6 +633,26 @@ double tree_timeout(const struct view *v, const struct node *n)
 	return VIEW_TIMEOUT_IMMUTABLE;
 }
 
+/*
+ * A message's flags/, imap-flags and modseq change content but never
+ * name: they exist, with the same inode, for as long as the message
+ * does (an rm through this mount, which the kernel sees, aside), and the
+ * message's directory is dropped when it goes.  So their
+ * names are kept as long as the message's bytes, and only their
+ * attributes expire with the timeout: a walk over the tree (rsync, find)
+ * asks again for their sizes, not for the names too.
+ */
+double tree_entry_timeout(const struct view *v, const struct node *n)
+{
+	unsigned int e = n->entry;
+
+	if (n->d->kind == VDIR_FOLDER && n->uid > 0 &&
+	    (e == VE_FLAGS_DIR || e == VE_PROP + VP_FLAGS ||
+	     e == VE_PROP + VP_MODSEQ))
+		return VIEW_TIMEOUT_IMMUTABLE;
+	return tree_timeout(v, n);
+}
+
 void view_inval(struct view *v, fuse_ino_t ino, const char *name)
 {
 	uint64_t one = 1;

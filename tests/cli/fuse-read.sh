@@ -119,10 +119,15 @@ is "read before the change" "$(cat "$MNT/INBOX/4/subject" "$MNT/INBOX/4/imap-fla
 0"
 is "listed before the change" "$(ls "$MNT/INBOX" | tr '\n' ' ')" "1 2 4 "
 ls "$MNT" >/dev/null
+ms4=$(cat "$MNT/INBOX/4/modseq")
 sleep 1.1	# the folder's own sync has passed: only the watcher tells
 mt message flag alice INBOX 4 '\Answered' >/dev/null
 ok "a cached imap-flags follows a change elsewhere" \
 	wait_for 1 sh -c "grep -qx '.Answered' '$MNT/INBOX/4/imap-flags'"
+ok "stat gives its new size" sh -c \
+	"[ \$(stat -c %s '$MNT/INBOX/4/imap-flags') -eq \$(wc -c <'$MNT/INBOX/4/imap-flags') ]"
+ok "a cached modseq follows it" \
+	wait_for 1 sh -c "[ \$(cat '$MNT/INBOX/4/modseq') -gt $ms4 ]"
 ok "a listed flags/ follows it" \
 	wait_for 1 sh -c "ls '$MNT/INBOX/4/flags' | grep -qx answered"
 mt message expunge alice INBOX 4
