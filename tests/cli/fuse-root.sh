@@ -44,4 +44,16 @@ ok "the mount is still alive" kill -0 "$MTFS_PID"
 fuse_unmount
 is "mailtree-fs exits 0" "$MTFS_STATUS" 0
 ok "no sanitizer report" sh -c "! grep -E 'Sanitizer|runtime error' '$T_DIR/mtfs.err'"
+
+# An /etc/fstab line: mount(8) runs mount.fuse3, which runs mailtree-fs
+# with the line's options and mount's own (rw, dev, exec...).  mount
+# clears PATH, so an uninstalled mailtree-fs is named in the source.
+trap 'umount "$MNT" 2>/dev/null; fuse_unmount; rm -rf "$T_DIR"' EXIT
+printf '%s#%s %s fuse user=alice,noauto 0 0\n' "$MTFS" "$MAILTREE_STORE" \
+	"$MNT" >"$T_DIR/fstab"
+ok "mount -T FSTAB MOUNTPOINT mounts an fstab line" mount -T "$T_DIR/fstab" "$MNT"
+is "showing the user the line names" "$(cat "$MNT/INBOX/1/subject" 2>&1)" "for alice"
+is "as a fuse.mailtree-fs file system" "$(findmnt -no FSTYPE "$MNT")" fuse.mailtree-fs
+ok "umount unmounts it" umount "$MNT"
+ok "and it is gone" sh -c "! mountpoint -q '$MNT'"
 done_testing
