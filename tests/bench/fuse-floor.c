@@ -46,7 +46,9 @@ struct floor {
 static struct floor fl;
 
 #define PREFILL_MAX (128u * 1024)
-#define TIMEOUT 1.0
+/* Nothing here changes: the kernel may keep it all, as mailtree-fs lets
+ * it keep what never changes for a UID. */
+#define TIMEOUT 86400.0
 
 static void fill_stat(fuse_ino_t ino, struct stat *st)
 {
