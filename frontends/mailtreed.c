@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,31 @@ static int drop_privileges(const char *user)
 	}
 	if (setuid(0) == 0)
 		fatal("still root after dropping privileges");
+	return 0;
+}
+
+/*
+ * Started as root without `user`, the daemon works as the owner of the
+ * store directory when that is not root, as the mailtree command does:
+ * every file it makes must stay the owner's, and a network daemon has
+ * no use for root once its listeners are bound.  A store that belongs
+ * to root is served as root.
+ */
+static int become_store_owner(const char *store)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(store, &st) < 0 || st.st_uid == 0)
+		return 0;
+	ret = become_user(st.st_uid, st.st_gid);
+	if (ret < 0) {
+		log_error("cannot become the owner of %s (uid %u): %s", store,
+			  (unsigned)st.st_uid, strerror(-ret));
+		return ret;
+	}
+	log_info("working as uid %u, the owner of %s", (unsigned)st.st_uid,
+		 store);
 	return 0;
 }
 
@@ -147,8 +173,9 @@ int main(int argc, char **argv)
 		buf_release(&err);
 		return 78;
 	}
-	if (srv.conf->cfg.user != NULL && getuid() == 0 &&
-	    drop_privileges(srv.conf->cfg.user) < 0)
+	if (getuid() == 0 && (srv.conf->cfg.user != NULL ?
+			      drop_privileges(srv.conf->cfg.user) :
+			      become_store_owner(srv.conf->cfg.store)) < 0)
 		return 71;	/* EX_OSERR */
 	if (!foreground) {
 		log_use_syslog();

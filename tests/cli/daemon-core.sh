@@ -124,6 +124,17 @@ CONF
 	newest=$(ls -t "$MAILTREE_STORE"/mail/bob/new/* | head -1)
 	is "the stored file belongs to mailtreetest" "$(stat -c %U "$newest")" mailtreetest
 	ok "stops" stop_daemon
+	# Without user =, the store's owner: the files stay theirs.
+	grep -v '^user = ' "$T_DIR/drop.conf" >"$T_DIR/owner.conf"
+	ok "mailtreed started as root with no user = on mailtreetest's store" \
+	    start_daemon "$T_DIR/owner.conf"
+	is "runs as the store's owner once the listeners are bound" \
+	    "$(ps -o user= -p "$DPID" | tr -d ' ')" mailtreetest
+	out=$(send 127.0.0.1 "$P4" bob 2>&1)
+	is "delivers" "$out" "{}"
+	is "the stored files belong to mailtreetest" \
+	    "$(find "$MAILTREE_STORE" ! -user mailtreetest -printf '%P\n')" ""
+	ok "stops" stop_daemon
 	cat >"$T_DIR/nouser.conf" <<CONF
 store = $MAILTREE_STORE
 user = no-such-user-here
