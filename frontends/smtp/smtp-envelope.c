@@ -233,13 +233,51 @@ static void rcpt_lookup_work(void *arg)
 	buf_release(&dir);
 }
 
+/*
+ * The recipient of this transaction that r duplicates: the same store
+ * user (an alias and the user's own address, say), or the same remote
+ * address.  SMTP stores one copy per mailbox and queues one per remote
+ * address, as Postfix does; LMTP keeps every RCPT, each of which its
+ * client asked for and gets a reply for.
+ */
+static const struct smtp_rcpt *rcpt_duplicate(const struct smtp_session *s,
+					      const struct smtp_rcpt *r)
+{
+	size_t i;
+
+	if (s->lmtp)
+		return NULL;
+	for (i = 0; i < s->rcpt_count; i++) {
+		const struct smtp_rcpt *o = &s->rcpts[i];
+
+		if (r->user != NULL ? o->user != NULL &&
+				      strcmp(o->user, r->user) == 0 :
+				      o->user == NULL &&
+				      strcmp(o->addr, r->addr) == 0)
+			return o;
+	}
+	return NULL;
+}
+
 static void rcpt_add(struct smtp_session *s, struct smtp_rcpt *r)
 {
+	const struct smtp_rcpt *dup = rcpt_duplicate(s, r);
+
+	s->rcpt_accepted++;
+	conn_printf(s->c, "250 2.1.5 <%s> OK\r\n", r->addr);
+	if (dup != NULL) {
+		conn_log_info(s->c, "rcpt=%s: the same %s as %s: one copy",
+			      r->addr, r->user != NULL ? "mailbox" : "address",
+			      dup->addr);
+		smtp_rcpt_release(r);
+		return;
+	}
+	if (r->user == NULL)
+		s->remote_count++;
 	s->rcpts = xgrow(s->rcpts, &s->rcpt_cap, s->rcpt_count + 1,
 			 sizeof(*s->rcpts));
 	s->rcpts[s->rcpt_count++] = *r;
 	s->state = SMTP_RCPT;
-	conn_printf(s->c, "250 2.1.5 <%s> OK\r\n", r->addr);
 }
 
 static void rcpt_lookup_done(struct conn *c, void *arg)
@@ -323,7 +361,7 @@ int smtp_check_rcpt(struct smtp_session *s, const char *args)
 	if (!s->smtputf8 && smtp_addr_is_utf8(p.addr))
 		return bad_param(s, "553 5.6.7 Non-ASCII address needs "
 				 "SMTPUTF8\r\n");
-	if (s->rcpt_count >= s->c->limits.max_recipients) {
+	if (s->rcpt_accepted >= s->c->limits.max_recipients) {
 		conn_puts(s->c, "452 4.5.3 Too many recipients\r\n");
 		return -1;
 	}
@@ -354,7 +392,6 @@ void smtp_act_rcpt(struct smtp_session *s, const char *args)
 			smtp_rcpt_release(&r);
 			return;
 		}
-		s->remote_count++;
 		rcpt_add(s, &r);
 		return;
 	}

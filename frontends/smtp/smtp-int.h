@@ -72,6 +72,7 @@ struct smtp_session {
 	bool ret_hdrs, smtputf8;
 	struct smtp_rcpt *rcpts;
 	size_t rcpt_count, rcpt_cap;
+	size_t rcpt_accepted;	/* RCPTs answered 250, duplicates too */
 	size_t remote_count;	/* recipients for the outbound queue */
 	struct queue_save *qsave;
 	int qerr;

@@ -150,7 +150,7 @@ void smtp_transaction_reset(struct smtp_session *s)
 
 	for (i = 0; i < s->rcpt_count; i++)
 		smtp_rcpt_release(&s->rcpts[i]);
-	s->rcpt_count = 0;
+	s->rcpt_count = s->rcpt_accepted = 0;
 	s->remote_count = 0;
 	queue_save_abort(&s->qsave);
 	s->qerr = 0;

@@ -69,14 +69,14 @@ ok "a Message-ID: at the host name" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^Me
 ok "and a From: with the envelope sender" sh -c "printf '%s\n' \"\$1\" | grep -qx 'From: <alice@a.example>'" _ "$m"
 ok "the message's own fields are kept, after the added ones" \
     sh -c "printf '%s\n' \"\$1\" | tail -n 3 | od -c | head -1 | grep -q 'S   u   b'" _ "$m"
-ok "a remote recipient: 250 with the queue id" \
+ok "a remote recipient (given twice): 250 with the queue id" \
     sm sub_auth_raw alice x 'MAIL FROM:<alice@a.example> RET=HDRS ENVID=e1=>250' \
     'RCPT TO:<carol@remote.example> NOTIFY=FAILURE ORCPT=rfc822;carol@remote.example=>250' \
-    'RCPT TO:<bob@a.example>=>250' 'DATA=>354' \
+    'RCPT TO:<bob@a.example>=>250' 'RCPT TO:<carol@remote.example>=>250' 'DATA=>354' \
     '<DATA>=>From: alice@a.example\nSubject: out\n\nto the world\n|250 2.0.0 OK queued as'
 env=$(ls "$MAILTREE_STORE/queue/"*.env)
 is "one queue entry" "$(ls "$MAILTREE_STORE/queue/" | grep -c '\.env$')" 1
-ok "its envelope has the sender, user, DSN parameters and the remote recipient only" \
+ok "its envelope has the sender, user, DSN parameters and the remote recipient, once" \
     sh -c "grep -qx 'sender <alice@a.example>' '$env' && grep -qx 'user alice' '$env' && grep -qx 'envid e1' '$env' && grep -qx 'ret hdrs' '$env' && grep -qx 'rcpt pending 4 rfc822;carol@remote.example <carol@remote.example>' '$env' && [ \$(grep -c '^rcpt' '$env') = 1 ]"
 ok "its message has Received first, then the message" \
     sh -c "head -1 '${env%.env}.msg' | grep -q '^Received: from client.example' && tail -n 1 '${env%.env}.msg' | grep -qx 'to the world'"

@@ -61,6 +61,15 @@ is "DATA without a valid recipient: 554" "$(sm reply 'EHLO c' 'MAIL FROM:<s@x.ex
 ok "postmaster without a domain is local (RFC 5321 4.5.1)" \
     sh -c "printf 'postmaster: alice\n' >'$MAILTREE_STORE/aliases' && $SM 127.0.0.1 $PORT reply 'EHLO c' 'MAIL FROM:<s@x.example>' 'RCPT TO:<postmaster>' '250 2.1.5'"
 rm -f "$MAILTREE_STORE/aliases"
+# Several addresses of one mailbox in one transaction: one copy.
+printf 'alice.smith: alice\n' >"$MAILTREE_STORE/aliases"
+n=$(msgcount alice); nb=$(msgcount bob)
+ok "alice's address twice, her alias and bob in one transaction" \
+    sm send sender@example.net alice@a.example,alice.smith@b.example,alice@a.example,bob@b.example dup
+is "alice gets one copy" "$(msgcount alice)" $((n + 1))
+is "bob gets his" "$(msgcount bob)" $((nb + 1))
+ok "the log says why" grep -q "rcpt=alice.smith@b.example: the same mailbox as alice@a.example: one copy" "$T_DIR/daemon.log"
+rm -f "$MAILTREE_STORE/aliases"
 n=$(msgcount alice)
 ok "BDAT in two chunks, a lone dot inside is data" sm bdat alice@a.example
 is "the chunked message is stored with LF endings, the dot kept" \
