@@ -684,6 +684,9 @@ int server_reload(struct server *srv, struct buf *err)
 		return ret;
 	}
 	ret = conf_new(&cfg, &conf, err);
+	/* Last: on success the queue runner takes its part at once. */
+	if (ret == 0)
+		ret = queue_runner_reload(srv, &conf->cfg, err);
 	if (ret < 0) {
 		server_conf_put(&conf);
 		return ret;

@@ -32,21 +32,31 @@
 
 #define MAX_BACKOFF (4 * 3600)
 
+/* What the runner takes from the configuration, copied: the event loop
+ * may replace its own at any time.  A reload builds a new one, which
+ * the runner takes before its next pass over the queue. */
+struct runner_conf {
+	char *domains, *hostname;
+	char *relay_host;	/* NULL: MX lookups */
+	uint16_t relay_port;
+	enum config_tls tls;
+	char *relay_user, *relay_password;
+	unsigned int lifetime, retry;
+	struct dkim_key *keys;
+	size_t key_count;
+};
+
 struct queue_runner {
 	uv_thread_t thread;
 	uv_mutex_t lock;
 	uv_cond_t cond;
 	atomic_bool stop;
 	bool kicked;
-	/* A copy of the configuration: the loop may replace its own. */
-	char *store, *domains, *hostname;
-	char *relay_host;	/* NULL: MX lookups */
-	uint16_t relay_port;
+	struct runner_conf *next;	/* from a reload, not taken yet */
+	/* The runner thread's own. */
+	char *store;
+	struct runner_conf *rc;
 	struct smtp_client_opts opts;
-	char *relay_user, *relay_password;
-	unsigned int lifetime, retry;
-	struct dkim_key *keys;
-	size_t key_count;
 	/* The connection kept between entries going the same way. */
 	struct smtp_client cl;
 	char route[300];
@@ -54,7 +64,7 @@ struct queue_runner {
 
 static bool domain_local(const struct queue_runner *q, const char *addr)
 {
-	const char *at = strrchr(addr, '@'), *d = q->domains;
+	const char *at = strrchr(addr, '@'), *d = q->rc->domains;
 	size_t n;
 
 	if (at == NULL)
@@ -169,15 +179,15 @@ static int connect_route(struct queue_runner *q, const char *domain)
 	char route[300];
 	int n, i, ret;
 
-	xsnprintf(route, sizeof(route), "%s", q->relay_host != NULL ?
+	xsnprintf(route, sizeof(route), "%s", q->rc->relay_host != NULL ?
 		  "relayhost" : domain);
 	if (q->cl.fd >= 0 && strcmp(route, q->route) == 0)
 		return 0;
 	smtp_client_release(&q->cl);
 	smtp_client_init(&q->cl, &q->opts);
 	q->route[0] = '\0';
-	if (q->relay_host != NULL) {
-		ret = smtp_client_open(&q->cl, q->relay_host, q->relay_port);
+	if (q->rc->relay_host != NULL) {
+		ret = smtp_client_open(&q->cl, q->rc->relay_host, q->rc->relay_port);
 	} else {
 		n = dns_mail_hosts(domain, mx, DNS_MAX_MX);
 		if (n < 0) {
@@ -204,9 +214,9 @@ static const struct dkim_key *key_for(const struct queue_runner *q,
 {
 	size_t i;
 
-	for (i = 0; i < q->key_count; i++)
-		if (strcasecmp(q->keys[i].domain, domain) == 0)
-			return &q->keys[i];
+	for (i = 0; i < q->rc->key_count; i++)
+		if (strcasecmp(q->rc->keys[i].domain, domain) == 0)
+			return &q->rc->keys[i];
 	return NULL;
 }
 
@@ -223,7 +233,7 @@ static const struct dkim_key *key_for_message(const struct queue_runner *q,
 	struct message_summary sum;
 	struct address *from = NULL, *a;
 
-	if (q->key_count == 0)
+	if (q->rc->key_count == 0)
 		return NULL;
 	if (message_summary_read_fd(fd, 0, &sum) == 0 && sum.from != NULL) {
 		address_list_parse(sum.from, strlen(sum.from), &from);
@@ -289,7 +299,7 @@ static void deliver_group(struct queue_runner *q, struct queue_env *env,
 		struct queue_rcpt *r = &env->rcpts[i];
 
 		if (r->status != QUEUE_PENDING || domain_local(q, r->addr) ||
-		    (q->relay_host == NULL &&
+		    (q->rc->relay_host == NULL &&
 		     strcasecmp(domain_of(r->addr), domain) != 0))
 			continue;
 		cr[n].addr = r->addr;
@@ -367,7 +377,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 		for (j = 0; j < i; j++)
 			if (before[j] == QUEUE_PENDING &&
 			    !domain_local(q, env->rcpts[j].addr) &&
-			    (q->relay_host != NULL ||
+			    (q->rc->relay_host != NULL ||
 			     strcasecmp(domain_of(env->rcpts[j].addr),
 					domain_of(r->addr)) == 0))
 				break;
@@ -377,7 +387,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 	}
 	env->attempts++;
 	if (queue_env_pending(env) > 0) {
-		if (now - env->created >= (time_t)q->lifetime) {
+		if (now - env->created >= (time_t)q->rc->lifetime) {
 			for (i = 0; i < env->rcpt_count; i++) {
 				struct queue_rcpt *r = &env->rcpts[i];
 
@@ -385,15 +395,15 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 					continue;
 				r->status = QUEUE_FAILED;
 				set_diag(r, "delivery time expired (%u s); last "
-					 "error: %s", q->lifetime,
+					 "error: %s", q->rc->lifetime,
 					 r->diag != NULL ? r->diag : "none");
 			}
 		} else {
 			unsigned int shift = env->attempts - 1 > 10 ? 10 :
 					     env->attempts - 1;
-			time_t delay = (time_t)q->retry << shift;
+			time_t delay = (time_t)q->rc->retry << shift;
 
-			if (delay > MAX_BACKOFF && q->retry <= MAX_BACKOFF)
+			if (delay > MAX_BACKOFF && q->rc->retry <= MAX_BACKOFF)
 				delay = MAX_BACKOFF;
 			env->next_attempt = now + delay;
 		}
@@ -421,7 +431,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 				 env->rcpts[i].diag != NULL ?
 				 env->rcpts[i].diag : "");
 	/* The DSN first: a crash now sends it twice rather than never. */
-	ret = bounce_queue(q->store, q->hostname, env, failed, nfailed, fd,
+	ret = bounce_queue(q->store, q->rc->hostname, env, failed, nfailed, fd,
 			   bounce_id);
 	if (ret < 0)
 		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
@@ -443,14 +453,54 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 	buf_release(&prefix);
 }
 
+static void runner_conf_free(struct runner_conf **rcp)
+{
+	struct runner_conf *rc = *rcp;
+	size_t i;
+
+	if (rc == NULL)
+		return;
+	for (i = 0; i < rc->key_count; i++)
+		dkim_key_release(&rc->keys[i]);
+	free(rc->keys);
+	free(rc->domains);
+	free(rc->hostname);
+	free(rc->relay_host);
+	free(rc->relay_user);
+	free(rc->relay_password);
+	free(rc);
+	*rcp = NULL;
+}
+
+/* The runner thread, between passes: the connection is closed. */
+static void use_conf(struct queue_runner *q, struct runner_conf *rc)
+{
+	runner_conf_free(&q->rc);
+	q->rc = rc;
+	q->opts.helo = rc->hostname;
+	q->opts.tls = rc->tls;
+	q->opts.user = rc->relay_user;
+	q->opts.password = rc->relay_password;
+}
+
 /* One pass over the queue; returns when to look again. */
 static time_t run_queue(struct queue_runner *q)
 {
-	time_t now = time(NULL);
-	time_t next = now + (q->retry < 60 ? q->retry : 60);
+	struct runner_conf *rc;
+	time_t now = time(NULL), next;
 	bool bounced = false;
 	char **ids = NULL;
 	size_t n = 0, i;
+
+	uv_mutex_lock(&q->lock);
+	rc = q->next;
+	q->next = NULL;
+	uv_mutex_unlock(&q->lock);
+	if (rc != NULL) {
+		use_conf(q, rc);
+		log_info("queue: relay settings and DKIM keys reloaded");
+	}
+	next = now + (q->rc->retry < 60 ? q->rc->retry : 60);
 
 	if (queue_list(q->store, &ids, &n) < 0)
 		return next;
@@ -495,26 +545,18 @@ static void runner_main(void *arg)
 
 static void runner_free(struct queue_runner *q)
 {
-	size_t i;
-
 	smtp_client_release(&q->cl);
-	for (i = 0; i < q->key_count; i++)
-		dkim_key_release(&q->keys[i]);
-	free(q->keys);
+	runner_conf_free(&q->rc);
+	runner_conf_free(&q->next);
 	free(q->store);
-	free(q->domains);
-	free(q->hostname);
-	free(q->relay_host);
-	free(q->relay_user);
-	free(q->relay_password);
 	free(q);
 }
 
 /* "host", "host:port", "[v6]:port". */
-static int parse_relay(struct queue_runner *q, const char *v)
+static int parse_relay(struct runner_conf *rc, const char *v)
 {
 	const char *colon = strrchr(v, ':'), *end;
-	uint32_t port = q->opts.tls == TLS_IMPLICIT ? 465 : 25;
+	uint32_t port = rc->tls == TLS_IMPLICIT ? 465 : 25;
 	struct buf host = BUF_INIT;
 
 	if (v[0] == '[') {
@@ -534,59 +576,70 @@ static int parse_relay(struct queue_runner *q, const char *v)
 		buf_release(&host);
 		return -EINVAL;
 	}
-	q->relay_host = buf_detach(&host);
-	q->relay_port = (uint16_t)port;
+	rc->relay_host = buf_detach(&host);
+	rc->relay_port = (uint16_t)port;
 	return 0;
+}
+
+/* Copies what the runner needs from cfg and loads the DKIM keys. */
+static int runner_conf_new(const struct config *cfg, struct runner_conf **rc_r,
+			   struct buf *err)
+{
+	struct runner_conf *rc = xcalloc(1, sizeof(*rc));
+	const char *line;
+	char host[256];
+	int ret = 0;
+
+	rc->domains = xstrdup(cfg->domains != NULL ? cfg->domains : "");
+	if (cfg->hostname != NULL)
+		rc->hostname = xstrdup(cfg->hostname);
+	else if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0')
+		rc->hostname = xstrndup(host, sizeof(host) - 1);
+	else
+		rc->hostname = xstrdup("localhost");
+	rc->lifetime = cfg->queue_lifetime;
+	rc->retry = cfg->queue_retry;
+	rc->tls = cfg->relayhost != NULL ? cfg->relay_tls : TLS_STARTTLS;
+	if (cfg->relay_user != NULL && cfg->relay_password != NULL) {
+		rc->relay_user = xstrdup(cfg->relay_user);
+		rc->relay_password = xstrdup(cfg->relay_password);
+	}
+	if (cfg->relayhost != NULL && parse_relay(rc, cfg->relayhost) < 0) {
+		buf_printf(err, "%s: bad relayhost \"%s\"", cfg->path,
+			   cfg->relayhost);
+		ret = -EINVAL;
+	}
+	for (line = cfg->dkim; ret == 0 && line != NULL && *line != '\0';) {
+		size_t n = strcspn(line, "\n");
+		char *one = xstrndup(line, n);
+
+		rc->keys = xrealloc(rc->keys, (rc->key_count + 1) *
+				    sizeof(*rc->keys));
+		ret = dkim_key_load(&rc->keys[rc->key_count], one, err);
+		free(one);
+		if (ret == 0)
+			rc->key_count++;
+		line += n + (line[n] == '\n');
+	}
+	if (ret < 0)
+		runner_conf_free(&rc);
+	*rc_r = rc;
+	return ret;
 }
 
 int queue_runner_start(struct server *srv, struct buf *err)
 {
-	const struct config *cfg = &srv->conf->cfg;
-	struct queue_runner *q = xcalloc(1, sizeof(*q));
-	const char *line;
-	char host[256];
+	struct queue_runner *q;
+	struct runner_conf *rc;
 	int ret;
 
+	ret = runner_conf_new(&srv->conf->cfg, &rc, err);
+	if (ret < 0)
+		return ret;
+	q = xcalloc(1, sizeof(*q));
 	q->store = xstrdup(srv->store);
-	q->domains = xstrdup(cfg->domains != NULL ? cfg->domains : "");
-	if (cfg->hostname != NULL)
-		q->hostname = xstrdup(cfg->hostname);
-	else if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0')
-		q->hostname = xstrndup(host, sizeof(host) - 1);
-	else
-		q->hostname = xstrdup("localhost");
-	q->lifetime = cfg->queue_lifetime;
-	q->retry = cfg->queue_retry;
-	q->opts.helo = q->hostname;
 	q->opts.stop = &q->stop;
-	q->opts.tls = cfg->relayhost != NULL ? cfg->relay_tls : TLS_STARTTLS;
-	if (cfg->relay_user != NULL && cfg->relay_password != NULL) {
-		q->relay_user = xstrdup(cfg->relay_user);
-		q->relay_password = xstrdup(cfg->relay_password);
-		q->opts.user = q->relay_user;
-		q->opts.password = q->relay_password;
-	}
-	if (cfg->relayhost != NULL && parse_relay(q, cfg->relayhost) < 0) {
-		buf_printf(err, "%s: bad relayhost \"%s\"", cfg->path,
-			   cfg->relayhost);
-		runner_free(q);
-		return -EINVAL;
-	}
-	for (line = cfg->dkim; line != NULL && *line != '\0';) {
-		size_t n = strcspn(line, "\n");
-		char *one = xstrndup(line, n);
-
-		q->keys = xrealloc(q->keys, (q->key_count + 1) *
-				   sizeof(*q->keys));
-		ret = dkim_key_load(&q->keys[q->key_count], one, err);
-		free(one);
-		if (ret < 0) {
-			runner_free(q);
-			return ret;
-		}
-		q->key_count++;
-		line += n + (line[n] == '\n');
-	}
+	use_conf(q, rc);
 	smtp_client_init(&q->cl, &q->opts);
 	atomic_init(&q->stop, false);
 	uv_mutex_init(&q->lock);
@@ -594,6 +647,27 @@ int queue_runner_start(struct server *srv, struct buf *err)
 	if (uv_thread_create(&q->thread, runner_main, q) < 0)
 		fatal("cannot start the queue runner thread");
 	srv->runner = q;
+	return 0;
+}
+
+int queue_runner_reload(struct server *srv, const struct config *cfg,
+			struct buf *err)
+{
+	struct queue_runner *q = srv->runner;
+	struct runner_conf *rc;
+	int ret;
+
+	ret = runner_conf_new(cfg, &rc, err);
+	if (ret < 0 || q == NULL) {
+		runner_conf_free(&rc);
+		return ret;
+	}
+	uv_mutex_lock(&q->lock);
+	runner_conf_free(&q->next);
+	q->next = rc;
+	q->kicked = true;
+	uv_cond_signal(&q->cond);
+	uv_mutex_unlock(&q->lock);
 	return 0;
 }
 

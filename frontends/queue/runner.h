@@ -13,15 +13,22 @@
  * to four hours, until queue_lifetime has passed.  Failures produce a
  * DSN (bounce.h).  Outbound mail from a domain with a dkim key is signed.
  *
- * The relay settings are read when the runner starts; a reload does
- * not change them.  Functions return 0 or a negative errno.
+ * A reload (SIGHUP) hands the runner new relay settings, DKIM keys,
+ * domains and timings, which it takes before its next pass over the
+ * queue.  Functions return 0 or a negative errno.
  */
 
 struct buf;
+struct config;
 struct server;
 
 /* Loads the DKIM keys and starts the thread (after any fork). */
 int queue_runner_start(struct server *srv, struct buf *err);
+/* Checks the relay settings and loads the DKIM keys of cfg, and on
+ * success gives them to the runner; on failure the runner keeps its own
+ * and err says why. */
+int queue_runner_reload(struct server *srv, const struct config *cfg,
+			struct buf *err);
 /* Something was queued: look at the queue now rather than at the next
  * scheduled scan. */
 void queue_runner_kick(struct server *srv);

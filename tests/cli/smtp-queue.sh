@@ -137,4 +137,30 @@ is "nothing came back" "$(msgcount alice)" "$a0"
 ok "mailtree queue delete" sh -c "$(declare -f send); SM='$SM' PORT=$PORT T_DIR=$T_DIR; send alice@a.example z@remote.example seven && id=\$(MAILTREE_STORE=$MAILTREE_STORE $MAILTREE_BUILD/mailtree queue list | head -1 | cut -d' ' -f1) && MAILTREE_STORE=$MAILTREE_STORE $MAILTREE_BUILD/mailtree queue delete \$id"
 is "removes the entry" "$(qcount)" 0
 ok "SIGTERM: exit status 0" stop_daemon
+
+# SIGHUP takes a new relayhost and new DKIM keys; a reload with a key
+# that cannot be read is refused and the running ones stay.
+conf "$(free_port)" 3600
+ok "restart with a dead smarthost" start_daemon "$T_DIR/d.conf"
+ok "a message is accepted" send alice@a.example r1@remote.example eight
+ok "and deferred" wait_for 'grep -q "rcpt=r1@remote.example status=deferred" "$T_DIR/daemon.log"'
+ok "a smarthost starts on another port" start_sink
+conf "$SINKPORT" 3600
+sed -i "s|^dkim = a.example .*|dkim = a.example sel3 $T_DIR/ed.pem|" "$T_DIR/d.conf"
+kill -HUP "$DPID"
+ok "SIGHUP: reloaded" wait_for 'grep -q "configuration and certificates reloaded" "$T_DIR/daemon.log"'
+ok "the queue runner takes the new settings" wait_for 'grep -q "relay settings and DKIM keys reloaded" "$T_DIR/daemon.log"'
+ok "mailtree queue flush" mt queue flush
+ok "the message goes to the new relayhost" wait_for 'test "$(sinkcount)" = 1'
+ok "signed with the new key (s=sel3, ed25519), which verifies" \
+    sh -c "grep -q 's=sel3' '$SINK/1.eml' && $DKIMPY '$(dirname "$0")/dkim-verify.py' '$SINK/1.eml' '$T_DIR/ed.txt'"
+sed -i "s|^dkim = a.example .*|dkim = a.example sel4 $T_DIR/missing.pem|" "$T_DIR/d.conf"
+kill -HUP "$DPID"
+ok "a reload with a key that cannot be read is refused" \
+    wait_for 'grep -q "reload failed, keeping the running configuration: .*missing.pem" "$T_DIR/daemon.log"'
+ok "a message after it" send alice@a.example r2@remote.example nine
+ok "is relayed as before" wait_for 'test "$(sinkcount)" = 2'
+ok "signed with the key in use (s=sel3)" grep -q 's=sel3' "$SINK/2.eml"
+ok "SIGTERM: exit status 0" stop_daemon
+stop_sink
 done_testing
