@@ -55,6 +55,8 @@ static const struct key global_keys[] = {
 	{ "smtp_message_rate_limit", V_UINT, L(smtp_msg_rate), 0, 1000000 },
 	{ "relayhost", V_STRING, G(relayhost), 0, 0 },
 	{ "relay_tls", V_TLS, G(relay_tls), 0, 0 },
+	{ "relay_tls_verify", V_BOOL, G(relay_tls_verify), 0, 0 },
+	{ "relay_tls_ca", V_STRING, G(relay_tls_ca), 0, 0 },
 	{ "relay_user", V_STRING, G(relay_user), 0, 0 },
 	{ "relay_password", V_STRING, G(relay_password), 0, 0 },
 	{ "queue_lifetime", V_UINT, G(queue_lifetime), 1, 365 * 86400 },
@@ -134,6 +136,7 @@ void config_release(struct config *cfg)
 	free(cfg->hostname);
 	free(cfg->domains);
 	free(cfg->relayhost);
+	free(cfg->relay_tls_ca);
 	free(cfg->relay_user);
 	free(cfg->relay_password);
 	free(cfg->dkim);
@@ -318,6 +321,11 @@ static int check_whole(struct config *cfg, const char *path,
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
 		return fail(err, path, last_line, "tls_cert and tls_key go "
 			    "together", NULL);
+	if (cfg->relay_tls_verify && (cfg->relayhost == NULL ||
+				      cfg->relay_tls == TLS_NONE))
+		return fail(err, path, last_line, "relay_tls_verify needs a "
+			    "relayhost and relay_tls = starttls or implicit",
+			    NULL);
 	for (i = 0; i < cfg->listener_count; i++) {
 		struct listener_config *l = &cfg->listeners[i];
 

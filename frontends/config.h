@@ -70,6 +70,8 @@ struct config {
 	unsigned int smtp_greet_pause_ms;	/* MX only; 0 = none */
 	char *relayhost;	/* "host" or "host:port"; NULL: MX lookup */
 	enum config_tls relay_tls;
+	bool relay_tls_verify;	/* the relayhost's certificate must verify */
+	char *relay_tls_ca;	/* CA file for that; NULL: the system's */
 	char *relay_user, *relay_password;
 	unsigned int queue_lifetime;	/* seconds */
 	unsigned int queue_retry;	/* seconds before the first retry */

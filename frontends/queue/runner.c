@@ -40,6 +40,8 @@ struct runner_conf {
 	char *relay_host;	/* NULL: MX lookups */
 	uint16_t relay_port;
 	enum config_tls tls;
+	bool verify;
+	char *ca_file;
 	char *relay_user, *relay_password;
 	unsigned int lifetime, retry;
 	struct dkim_key *keys;
@@ -466,6 +468,7 @@ static void runner_conf_free(struct runner_conf **rcp)
 	free(rc->domains);
 	free(rc->hostname);
 	free(rc->relay_host);
+	free(rc->ca_file);
 	free(rc->relay_user);
 	free(rc->relay_password);
 	free(rc);
@@ -479,6 +482,8 @@ static void use_conf(struct queue_runner *q, struct runner_conf *rc)
 	q->rc = rc;
 	q->opts.helo = rc->hostname;
 	q->opts.tls = rc->tls;
+	q->opts.verify = q->opts.tls_required = rc->verify;
+	q->opts.ca_file = rc->ca_file;
 	q->opts.user = rc->relay_user;
 	q->opts.password = rc->relay_password;
 }
@@ -600,6 +605,9 @@ static int runner_conf_new(const struct config *cfg, struct runner_conf **rc_r,
 	rc->lifetime = cfg->queue_lifetime;
 	rc->retry = cfg->queue_retry;
 	rc->tls = cfg->relayhost != NULL ? cfg->relay_tls : TLS_STARTTLS;
+	rc->verify = cfg->relayhost != NULL && cfg->relay_tls_verify;
+	if (rc->verify && cfg->relay_tls_ca != NULL)
+		rc->ca_file = xstrdup(cfg->relay_tls_ca);
 	if (cfg->relay_user != NULL && cfg->relay_password != NULL) {
 		rc->relay_user = xstrdup(cfg->relay_user);
 		rc->relay_password = xstrdup(cfg->relay_password);

@@ -247,22 +247,53 @@ static int start_tls(struct smtp_client *cl, const char *name)
 		return fail(cl, -ENOMEM, "%s: no TLS context", cl->host);
 	SSL_CTX_set_min_proto_version(cl->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(cl->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* Opportunistic, as between MTAs (RFC 7435): the certificate is
-	 * not verified. */
-	SSL_CTX_set_verify(cl->ctx, SSL_VERIFY_NONE, NULL);
+	if (cl->opts->verify) {
+		/* A relayhost that gets the relay password: its certificate
+		 * must chain to a trusted CA and name the host. */
+		if ((cl->opts->ca_file != NULL ?
+		     SSL_CTX_load_verify_locations(cl->ctx, cl->opts->ca_file,
+						   NULL) :
+		     SSL_CTX_set_default_verify_paths(cl->ctx)) != 1) {
+			ERR_clear_error();
+			return fail(cl, -EAGAIN, "cannot load the CA "
+				    "certificates %s", cl->opts->ca_file != NULL ?
+				    cl->opts->ca_file : "of the system");
+		}
+		SSL_CTX_set_verify(cl->ctx, SSL_VERIFY_PEER, NULL);
+	} else {
+		/* Opportunistic, as between MTAs (RFC 7435): the
+		 * certificate is not verified. */
+		SSL_CTX_set_verify(cl->ctx, SSL_VERIFY_NONE, NULL);
+	}
 	cl->ssl = SSL_new(cl->ctx);
 	if (cl->ssl == NULL)
 		return fail(cl, -ENOMEM, "%s: no TLS session", cl->host);
 	SSL_set_fd(cl->ssl, cl->fd);
 	SSL_set_tlsext_host_name(cl->ssl, name);
+	/* The name the relayhost was given by: an address or a host name. */
+	if (cl->opts->verify &&
+	    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(cl->ssl), name) != 1 &&
+	    SSL_set1_host(cl->ssl, name) != 1) {
+		ERR_clear_error();
+		return fail(cl, -ENOMEM, "%s: cannot set the name to verify",
+			    cl->host);
+	}
+	ERR_clear_error();
 	cl->timeout = T_COMMAND;
 	while ((n = SSL_connect(cl->ssl)) != 1) {
+		long v;
+
 		if (n < 0 && would_block(cl, n)) {
 			if ((ret = waited(cl, &secs)) < 0)
 				return ret;
 			continue;
 		}
 		ERR_clear_error();
+		v = SSL_get_verify_result(cl->ssl);
+		if (cl->opts->verify && v != X509_V_OK)
+			return fail(cl, -EAGAIN, "%s: certificate not "
+				    "trusted: %s", cl->host,
+				    X509_verify_cert_error_string(v));
 		return fail(cl, -EPROTO, "%s: TLS handshake failed", cl->host);
 	}
 	return 0;
@@ -618,12 +649,17 @@ out:
 static void disconnect(struct smtp_client *cl)
 {
 	if (cl->fd >= 0 && !stopping(cl)) {
-		struct buf text = BUF_INIT;
+		struct buf text = BUF_INIT, why = BUF_INIT;
 
-		/* A polite end; its outcome does not matter. */
+		/* A polite end; its outcome does not matter, and it must
+		 * not replace the reason the session ended. */
+		buf_append(&why, cl->error.data, cl->error.len);
 		cl->timeout = 2;
 		if (cl_write(cl, "QUIT\r\n", 6) == 0)
 			(void)cl_reply(cl, 2, &text, NULL);
+		buf_reset(&cl->error);
+		buf_append(&cl->error, why.data, why.len);
+		buf_release(&why);
 		buf_release(&text);
 	}
 	if (cl->ssl != NULL)

@@ -29,6 +29,9 @@ struct smtp_client_opts {
 	enum config_tls tls;		/* NONE: plain; STARTTLS: when
 					 * offered; IMPLICIT: port 465 */
 	bool tls_required;		/* fail rather than go plaintext */
+	bool verify;			/* the certificate must be valid for
+					 * the host name connected to */
+	const char *ca_file;		/* for verify; NULL: the system's */
 	const char *user, *password;	/* AUTH PLAIN, or NULL */
 	const atomic_bool *stop;
 };

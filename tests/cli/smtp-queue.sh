@@ -163,4 +163,45 @@ ok "is relayed as before" wait_for 'test "$(sinkcount)" = 2'
 ok "signed with the key in use (s=sel3)" grep -q 's=sel3' "$SINK/2.eml"
 ok "SIGTERM: exit status 0" stop_daemon
 stop_sink
+
+# relay_tls_verify: the relay password only goes to a smarthost whose
+# certificate verifies for the name it is given by (here a self-signed
+# one for CN=localhost).
+vconf() {	# vconf HOST [CA-FILE]
+	conf "$SINKPORT" 3600
+	sed -i "s|^relayhost = .*|relayhost = $1:$SINKPORT\nrelay_tls_verify = yes|" "$T_DIR/d.conf"
+	if [ -n "${2:-}" ]; then
+		sed -i "s|^relay_tls_verify = yes|&\nrelay_tls_ca = $2|" "$T_DIR/d.conf"
+	fi
+}
+vconf localhost
+ok "the smarthost starts" start_sink
+ok "mailtreed starts with relay_tls_verify = yes and the system's CAs" start_daemon "$T_DIR/d.conf"
+ok "a message is accepted" send alice@a.example v1@remote.example ten
+ok "and deferred: the certificate does not verify" \
+    wait_for 'grep -q "rcpt=v1@remote.example status=deferred: localhost\[.*\]: certificate not trusted: self.signed certificate" "$T_DIR/daemon.log"'
+is "nothing reached the smarthost" "$(sinkcount)" 0
+reloads() { grep -c "relay settings and DKIM keys reloaded" "$T_DIR/daemon.log"; }
+vconf localhost "$T_DIR/cert.pem"
+r0=$(reloads)
+kill -HUP "$DPID"
+ok "a reload with relay_tls_ca naming its CA" wait_for 'test "$(reloads)" -gt $r0'
+ok "mailtree queue flush" mt queue flush
+ok "the message is relayed" wait_for 'test "$(sinkcount)" = 1'
+ok "over TLS, after AUTH as the relay user" sh -c "grep -qx 'tls True' '$SINK/1.env' && grep -qx 'auth relay' '$SINK/1.env'"
+vconf 127.0.0.1 "$T_DIR/cert.pem"
+r0=$(reloads)
+kill -HUP "$DPID"
+ok "a reload naming the smarthost by an address its certificate lacks" wait_for 'test "$(reloads)" -gt $r0'
+ok "a message is accepted" send alice@a.example v2@remote.example eleven
+ok "and deferred: the name does not match" \
+    wait_for 'grep -q "rcpt=v2@remote.example status=deferred: 127.0.0.1\[127.0.0.1\]: certificate not trusted: IP address mismatch" "$T_DIR/daemon.log"'
+is "nothing more reached the smarthost" "$(sinkcount)" 1
+ok "SIGTERM: exit status 0" stop_daemon
+stop_sink
+printf 'store = %s\nrelay_tls_verify = yes\n[listener s]\nprotocol = submission\nport = %s\n' \
+    "$MAILTREE_STORE" "$PORT" >"$T_DIR/nv.conf"
+"$MAILTREED" -f -c "$T_DIR/nv.conf" 2>"$T_DIR/nv.err"
+is "relay_tls_verify without a relayhost is refused at start" "$?" 78
+ok "saying why" grep -q "relay_tls_verify needs a relayhost" "$T_DIR/nv.err"
 done_testing
