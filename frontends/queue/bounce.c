@@ -20,9 +20,14 @@ bool bounce_wanted(unsigned int notify)
 	return notify == 0 || (notify & QUEUE_NOTIFY_FAILURE);
 }
 
+bool bounce_success_wanted(unsigned int notify)
+{
+	return (notify & QUEUE_NOTIFY_SUCCESS) && !(notify & QUEUE_NOTIFY_NEVER);
+}
+
 /* The enhanced status code at the start of a diagnostic ("550 5.1.1
  * ..."), or a generic one. */
-static void status_of(const char *diag, struct buf *out)
+static void status_of(const char *diag, bool success, struct buf *out)
 {
 	const char *p = diag;
 	size_t n;
@@ -30,15 +35,15 @@ static void status_of(const char *diag, struct buf *out)
 	if (p != NULL && strlen(p) > 4 && p[3] == ' ') {
 		p += 4;
 		n = strspn(p, "0123456789.");
-		if (n >= 5 && n <= 11 && (p[0] == '4' || p[0] == '5') &&
-		    p[1] == '.') {
+		if (n >= 5 && n <= 11 && p[1] == '.' &&
+		    (success ? p[0] == '2' : p[0] == '4' || p[0] == '5')) {
 			buf_append(out, p, n);
 			if (p[0] == '4')	/* a temporary error that expired */
 				out->data[out->len - n] = '5';
 			return;
 		}
 	}
-	buf_puts(out, "5.0.0");
+	buf_puts(out, success ? "2.0.0" : "5.0.0");
 }
 
 static int copy_message(struct queue_save *qs, int fd, bool hdrs_only)
@@ -70,9 +75,8 @@ static int copy_message(struct queue_save *qs, int fd, bool hdrs_only)
 	return n < 0 ? -errno : 0;
 }
 
-int bounce_queue(const char *store, const char *hostname,
-		 const struct queue_env *env, const size_t *failed, size_t n,
-		 int msg_fd, char id_r[17])
+int dsn_queue(const char *store, const char *hostname,
+	      const struct dsn_report *rep, int msg_fd, char id_r[17])
 {
 	struct queue_save *qs = NULL;
 	struct queue_env dsn;
@@ -80,20 +84,24 @@ int bounce_queue(const char *store, const char *hostname,
 	unsigned char rnd[8];
 	char boundary[40];
 	time_t now = time(NULL);
+	bool success;
 	size_t i;
 	int ret;
 
 	id_r[0] = '\0';
-	if (env->sender == NULL || env->sender[0] == '\0' || n == 0)
+	if (rep->sender == NULL || rep->sender[0] == '\0' || rep->n == 0)
 		return 0;	/* RFC 3461 6.2 */
+	success = strcmp(rep->rcpts[0].action, "failed") != 0;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		fatal("RAND_bytes failed");
-	xsnprintf(boundary, sizeof(boundary), "%lld/%02x%02x%02x%02x/%s",
-		  (long long)now, rnd[0], rnd[1], rnd[2], rnd[3], env->id);
+	xsnprintf(boundary, sizeof(boundary), "%lld/%02x%02x%02x%02x%02x%02x",
+		  (long long)now, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+		  rnd[5]);
 	buf_printf(&t, "From: Mail Delivery System <MAILER-DAEMON@%s>\n",
 		   hostname);
-	buf_printf(&t, "To: <%s>\nSubject: Undelivered Mail Returned to "
-		   "Sender\nDate: ", env->sender);
+	buf_printf(&t, "To: <%s>\nSubject: %s\nDate: ", rep->sender,
+		   success ? "Successful Mail Delivery Report" :
+		   "Undelivered Mail Returned to Sender");
 	date_format(now, 0, &t);
 	buf_printf(&t, "\nMessage-ID: <%lld.%02x%02x%02x%02x%02x%02x%02x%02x"
 		   "@%s>\n", (long long)now, rnd[0], rnd[1], rnd[2], rnd[3],
@@ -103,43 +111,54 @@ int bounce_queue(const char *store, const char *hostname,
 		   "report-type=delivery-status;\n\tboundary=\"%s\"\n\n"
 		   "This is a MIME-encapsulated message.\n\n--%s\n"
 		   "Content-Type: text/plain; charset=us-ascii\n\n"
-		   "This is the mail system at host %s.\n\n"
+		   "This is the mail system at host %s.\n\n%s\n\n",
+		   boundary, boundary, hostname, success ?
+		   "Your message was delivered to the recipients below, or "
+		   "handed on\nto a mail system that does not report "
+		   "deliveries (\"relayed\")." :
 		   "Your message could not be delivered to one or more "
-		   "recipients.\n\n", boundary, boundary, hostname);
-	for (i = 0; i < n; i++) {
-		const struct queue_rcpt *r = &env->rcpts[failed[i]];
+		   "recipients.");
+	for (i = 0; i < rep->n; i++) {
+		const struct dsn_rcpt *r = &rep->rcpts[i];
 
-		buf_printf(&t, "<%s>: %s\n", r->addr,
-			   r->diag != NULL ? r->diag : "failed");
+		if (success)
+			buf_printf(&t, "<%s>: %s%s%s\n", r->addr, r->action,
+				   r->diag != NULL ? ": " : "",
+				   r->diag != NULL ? r->diag : "");
+		else
+			buf_printf(&t, "<%s>: %s\n", r->addr,
+				   r->diag != NULL ? r->diag : "failed");
 	}
 	buf_printf(&t, "\n--%s\nContent-Type: message/delivery-status\n\n"
 		   "Reporting-MTA: dns; %s\n", boundary, hostname);
-	if (env->envid != NULL)
-		buf_printf(&t, "Original-Envelope-Id: %s\n", env->envid);
+	if (rep->envid != NULL)
+		buf_printf(&t, "Original-Envelope-Id: %s\n", rep->envid);
 	buf_puts(&t, "Arrival-Date: ");
-	date_format(env->created, 0, &t);
+	date_format(rep->arrival, 0, &t);
 	buf_putc(&t, '\n');
-	for (i = 0; i < n; i++) {
-		const struct queue_rcpt *r = &env->rcpts[failed[i]];
+	for (i = 0; i < rep->n; i++) {
+		const struct dsn_rcpt *r = &rep->rcpts[i];
 
 		buf_printf(&t, "\nFinal-Recipient: rfc822; %s\n", r->addr);
 		if (r->orcpt != NULL)
 			buf_printf(&t, "Original-Recipient: %s\n", r->orcpt);
-		buf_puts(&t, "Action: failed\nStatus: ");
-		status_of(r->diag, &t);
+		buf_printf(&t, "Action: %s\nStatus: ", r->action);
+		status_of(r->diag, success, &t);
 		if (r->diag != NULL)
 			buf_printf(&t, "\nDiagnostic-Code: smtp; %s", r->diag);
 		buf_puts(&t, "\nLast-Attempt-Date: ");
 		date_format(now, 0, &t);
 		buf_putc(&t, '\n');
 	}
+	/* A report of deliveries returns the header only (RFC 3461 4.3). */
 	buf_printf(&t, "\n--%s\nContent-Type: %s\n\n", boundary,
-		   env->ret_hdrs ? "text/rfc822-headers" : "message/rfc822");
+		   rep->ret_hdrs || success ? "text/rfc822-headers" :
+		   "message/rfc822");
 	ret = queue_save_begin(store, &qs);
 	if (ret == 0)
 		ret = queue_save_write(qs, t.data, t.len);
 	if (ret == 0)
-		ret = copy_message(qs, msg_fd, env->ret_hdrs);
+		ret = copy_message(qs, msg_fd, rep->ret_hdrs || success);
 	if (ret == 0) {
 		buf_reset(&t);
 		buf_printf(&t, "\n--%s--\n", boundary);
@@ -149,7 +168,7 @@ int bounce_queue(const char *store, const char *hostname,
 	if (ret == 0) {
 		dsn.sender = xstrdup("");
 		dsn.next_attempt = now;
-		queue_env_add_rcpt(&dsn, env->sender, NULL,
+		queue_env_add_rcpt(&dsn, rep->sender, NULL,
 				   QUEUE_NOTIFY_NEVER);
 		ret = queue_save_finish(&qs, &dsn);
 		if (ret == 0)
@@ -159,5 +178,31 @@ int bounce_queue(const char *store, const char *hostname,
 	}
 	queue_env_release(&dsn);
 	buf_release(&t);
+	return ret;
+}
+
+int bounce_queue(const char *store, const char *hostname,
+		 const struct queue_env *env, const size_t *failed, size_t n,
+		 int msg_fd, char id_r[17])
+{
+	struct dsn_rcpt *rcpts = xcalloc(n > 0 ? n : 1, sizeof(*rcpts));
+	struct dsn_report rep = {
+		.sender = env->sender, .envid = env->envid,
+		.arrival = env->created, .ret_hdrs = env->ret_hdrs,
+		.rcpts = rcpts, .n = n,
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		const struct queue_rcpt *r = &env->rcpts[failed[i]];
+
+		rcpts[i].addr = r->addr;
+		rcpts[i].orcpt = r->orcpt;
+		rcpts[i].action = "failed";
+		rcpts[i].diag = r->diag;
+	}
+	ret = dsn_queue(store, hostname, &rep, msg_fd, id_r);
+	free(rcpts);
 	return ret;
 }

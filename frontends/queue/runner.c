@@ -285,9 +285,11 @@ static const char *notify_text(unsigned int notify, char *buf, size_t size)
 
 /* One message to the recipients of env at `domain` (all remote ones
  * with a relayhost). */
+/* relayed[i]: recipient i went to a server that does not offer DSN, so
+ * a NOTIFY=SUCCESS of its is answered here ("relayed"). */
 static void deliver_group(struct queue_runner *q, struct queue_env *env,
 			  const char *domain, int fd, struct buf *prefix,
-			  bool *signed_)
+			  bool *signed_, bool *relayed)
 {
 	struct smtp_client_rcpt *cr;
 	size_t *idx, n = 0, i;
@@ -330,8 +332,10 @@ static void deliver_group(struct queue_runner *q, struct queue_env *env,
 			continue;
 		}
 		set_diag(r, "%s", cr[i].diag);
-		if (cr[i].code / 100 == 2)
+		if (cr[i].code / 100 == 2) {
 			r->status = QUEUE_SENT;
+			relayed[idx[i]] = !q->cl.dsn;
+		}
 		else if (cr[i].code / 100 == 5)
 			r->status = QUEUE_FAILED;
 	}
@@ -345,13 +349,52 @@ static void deliver_group(struct queue_runner *q, struct queue_env *env,
 	free(notify);
 }
 
+/* NOTIFY=SUCCESS: a report of the recipients this pass delivered into
+ * the store or relayed to a server that reports nothing. */
+static void report_success(struct queue_runner *q, struct queue_env *env,
+			   const enum queue_rcpt_status *before,
+			   const bool *relayed, int fd, bool *bounced)
+{
+	struct dsn_rcpt *rcpts = xcalloc(env->rcpt_count, sizeof(*rcpts));
+	struct dsn_report rep = {
+		.sender = env->sender, .envid = env->envid,
+		.arrival = env->created, .rcpts = rcpts,
+	};
+	char id[QUEUE_ID_LEN + 1];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < env->rcpt_count; i++) {
+		const struct queue_rcpt *r = &env->rcpts[i];
+		bool local = domain_local(q, r->addr);
+
+		if (r->status != QUEUE_SENT || before[i] == QUEUE_SENT ||
+		    !bounce_success_wanted(r->notify) ||
+		    (!local && !relayed[i]))
+			continue;
+		rcpts[rep.n].addr = r->addr;
+		rcpts[rep.n].orcpt = r->orcpt;
+		rcpts[rep.n].action = local ? "delivered" : "relayed";
+		rcpts[rep.n++].diag = r->diag;
+	}
+	ret = dsn_queue(q->store, q->rc->hostname, &rep, fd, id);
+	if (ret < 0)
+		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
+			 strerror(-ret));
+	else if (id[0] != '\0') {
+		log_info("queue id=%s: success DSN queued as %s", env->id, id);
+		*bounced = true;
+	}
+	free(rcpts);
+}
+
 static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 			  time_t now, bool *bounced)
 {
 	struct buf path = BUF_INIT, prefix = BUF_INIT;
 	enum queue_rcpt_status *before;
 	size_t *failed, nfailed = 0, i, j;
-	bool signed_ = false;
+	bool signed_ = false, *relayed;
 	char bounce_id[QUEUE_ID_LEN + 1];
 	int fd, ret;
 
@@ -364,6 +407,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 		return;
 	}
 	before = xcalloc(env->rcpt_count, sizeof(*before));
+	relayed = xcalloc(env->rcpt_count, sizeof(*relayed));
 	for (i = 0; i < env->rcpt_count; i++)
 		before[i] = env->rcpts[i].status;
 	for (i = 0; i < env->rcpt_count && !atomic_load(&q->stop); i++) {
@@ -385,7 +429,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 				break;
 		if (j == i)
 			deliver_group(q, env, domain_of(r->addr), fd, &prefix,
-				      &signed_);
+				      &signed_, relayed);
 	}
 	env->attempts++;
 	if (queue_env_pending(env) > 0) {
@@ -432,7 +476,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 				 env->id, env->rcpts[i].addr,
 				 env->rcpts[i].diag != NULL ?
 				 env->rcpts[i].diag : "");
-	/* The DSN first: a crash now sends it twice rather than never. */
+	/* The DSNs first: a crash now sends them twice rather than never. */
 	ret = bounce_queue(q->store, q->rc->hostname, env, failed, nfailed, fd,
 			   bounce_id);
 	if (ret < 0)
@@ -442,6 +486,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 		log_info("queue id=%s: DSN queued as %s", env->id, bounce_id);
 		*bounced = true;
 	}
+	report_success(q, env, before, relayed, fd, bounced);
 	close(fd);
 	if (queue_env_pending(env) == 0)
 		ret = queue_remove(q->store, env->id);
@@ -452,6 +497,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 			 strerror(-ret));
 	free(failed);
 	free(before);
+	free(relayed);
 	buf_release(&prefix);
 }
 

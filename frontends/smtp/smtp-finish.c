@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "queue.h"
+#include "queue/bounce.h"
 #include "queue/runner.h"
 #include "save-group.h"
 #include "save.h"
@@ -35,6 +36,8 @@ struct finish {
 	int copy_fd;		/* the shared copy, for a deferral; or -1 */
 	char defer_id[QUEUE_ID_LEN + 1];	/* MX: the deferral's entry */
 	int defer_err;
+	char *hostname;
+	char success_id[QUEUE_ID_LEN + 1];	/* NOTIFY=SUCCESS's DSN */
 };
 
 /* Submission: every From: address must be the user's. */
@@ -171,10 +174,65 @@ static void defer_to_new_entry(struct finish *f)
 	queue_env_release(&env);
 }
 
+/* A copy of the message as stored, for a report of its deliveries
+ * (before the saves are finished: the file is then renamed). */
+static int success_fd(const struct smtp_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->rcpt_count; i++)
+		if (s->rcpts[i].user != NULL &&
+		    bounce_success_wanted(s->rcpts[i].notify))
+			break;
+	if (i == s->rcpt_count)
+		return -1;
+	for (i = 0; i < s->rcpt_count; i++)
+		if (s->rcpts[i].save != NULL)
+			return save_open_read(s->rcpts[i].save);
+	return -1;
+}
+
+/* NOTIFY=SUCCESS (RFC 3461): a report of the local copies stored, to
+ * the sender, through the queue. */
+static void report_success(struct finish *f, int fd)
+{
+	struct smtp_session *s = f->s;
+	struct dsn_rcpt *rcpts = xcalloc(s->rcpt_count, sizeof(*rcpts));
+	char (*diag)[48] = xcalloc(s->rcpt_count, sizeof(*diag));
+	struct dsn_report rep = {
+		.sender = s->sender, .envid = s->envid,
+		.arrival = time(NULL), .rcpts = rcpts,
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < s->rcpt_count; i++) {
+		const struct smtp_rcpt *r = &s->rcpts[i];
+
+		if (r->user == NULL || r->err != 0 || r->queued ||
+		    !bounce_success_wanted(r->notify))
+			continue;
+		xsnprintf(diag[rep.n], sizeof(diag[rep.n]),
+			  "250 2.0.0 saved as UID %u", r->uid);
+		rcpts[rep.n].addr = r->addr;
+		rcpts[rep.n].orcpt = r->orcpt;
+		rcpts[rep.n].action = "delivered";
+		rcpts[rep.n].diag = diag[rep.n];
+		rep.n++;
+	}
+	ret = dsn_queue(f->store, f->hostname, &rep, fd, f->success_id);
+	if (ret < 0)
+		log_warn("from=<%s>: cannot queue a DSN of the deliveries: %s",
+			 s->sender, strerror(-ret));
+	free(rcpts);
+	free(diag);
+}
+
 static void finish_work(void *arg)
 {
 	struct finish *f = arg;
 	struct smtp_session *s = f->s;
+	int dsn_fd;
 	size_t i;
 
 	if (f->check_from && s->from != NULL && !from_allowed(f)) {
@@ -184,11 +242,16 @@ static void finish_work(void *arg)
 	}
 	if (s->shared)
 		link_copies(f);
+	dsn_fd = s->lmtp ? -1 : success_fd(s);
 	for (i = 0; i < s->rcpt_count; i++) {
 		struct smtp_rcpt *r = &s->rcpts[i];
 
 		if (r->save != NULL)
 			r->err = save_group_finish(&r->save, 0, 0, 0, &r->uid, NULL);
+	}
+	if (dsn_fd >= 0) {
+		report_success(f, dsn_fd);
+		close(dsn_fd);
 	}
 	if (s->qsave != NULL) {
 		defer_to_entry(f);
@@ -302,13 +365,17 @@ static void finish_done(struct conn *c, void *arg)
 		reply_lmtp(s);
 	else
 		reply_smtp(s, f);
+	if (f->success_id[0] != '\0')
+		conn_log_info(c, "from=<%s> success DSN queued as %s",
+			      s->sender, f->success_id);
 	if ((s->remote_count > 0 && s->qerr == 0 && s->header_err == 0) ||
-	    f->defer_id[0] != '\0')
+	    f->defer_id[0] != '\0' || f->success_id[0] != '\0')
 		queue_runner_kick(c->srv);
 	queue_env_release(&f->env);
 	free(f->store);
 	free(f->domains);
 	free(f->user);
+	free(f->hostname);
 	free(f);
 	smtp_transaction_reset(s);
 	smtp_after_transaction(s);
@@ -352,6 +419,7 @@ void smtp_data_finish(struct smtp_session *s)
 			s->c->conf->cfg.submission_check_sender &&
 			s->c->user != NULL;
 	f->store = xstrdup(conn_store(s->c));
+	f->hostname = xstrdup(smtp_hostname(s));
 	f->domains = s->c->conf->cfg.domains != NULL ?
 		     xstrdup(s->c->conf->cfg.domains) : NULL;
 	f->user = s->c->user != NULL ? xstrdup(s->c->user) : NULL;

@@ -85,7 +85,10 @@ def t_send(host, port, sender, rcpts, subject, *opts):
             s.login(user, pw)
     msg = open(subject, 'rb').read() if subject.startswith('/') else \
         message(subject, sender=sender).encode()
-    refused = s.sendmail(sender, rcpts.split(','), msg)
+    # notify=SUCCESS,FAILURE: the DSN NOTIFY of every recipient.
+    rcpt_options = ['NOTIFY=' + o[7:] for o in opts if o.startswith('notify=')]
+    refused = s.sendmail(sender, rcpts.split(','), msg,
+                         rcpt_options=rcpt_options)
     if refused:
         raise Fail('refused: %r' % refused)
     s.quit()

@@ -199,6 +199,34 @@ ok "and deferred: the name does not match" \
 is "nothing more reached the smarthost" "$(sinkcount)" 1
 ok "SIGTERM: exit status 0" stop_daemon
 stop_sink
+# NOTIFY=SUCCESS (RFC 3461): a smarthost that offers DSN is asked to
+# report; one that does not gets the message, and the sender a
+# "relayed" report from here.
+conf "$SINKPORT" 3600
+ok "a smarthost without DSN starts" start_sink --no-dsn
+ok "mailtreed starts" start_daemon "$T_DIR/d.conf"
+a0=$(msgcount alice)
+printf 'From: alice@a.example\r\nSubject: tell me\r\n\r\nLine one.\r\n  spaced   line  \r\n' >"$T_DIR/m.eml"
+ok "a message with NOTIFY=SUCCESS,FAILURE" $SM 127.0.0.1 "$PORT" send alice@a.example s1@remote.example "$T_DIR/m.eml" starttls login=alice:x notify=SUCCESS,FAILURE
+ok "is relayed, without NOTIFY, which the smarthost does not take" \
+    wait_for 'cat "$SINK"/*.env 2>/dev/null | grep -qx "RCPT TO:<s1@remote.example>"'
+ok "the sender gets one report, in her INBOX" wait_for 'test "$(msgcount alice)" = $((a0 + 1))'
+m=$(lastmsg alice)
+ok "Successful Mail Delivery Report, Action: relayed, Status: 2.0.0" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Subject: Successful Mail Delivery Report' && printf '%s\n' \"\$1\" | grep -qx 'Final-Recipient: rfc822; s1@remote.example' && printf '%s\n' \"\$1\" | grep -qx 'Action: relayed' && printf '%s\n' \"\$1\" | grep -qx 'Status: 2.0.0'" _ "$m"
+ok "with the smarthost's reply and the header only" sh -c "printf '%s\n' \"\$1\" | grep -q '^Diagnostic-Code: smtp; 250 2.0.0 ok queued as sink[0-9]' && printf '%s\n' \"\$1\" | grep -qx 'Content-Type: text/rfc822-headers' && ! printf '%s\n' \"\$1\" | grep -q 'spaced   line'" _ "$m"
+ok "SIGTERM: exit status 0" stop_daemon
+stop_sink
+ok "a smarthost with DSN starts" start_sink
+ok "mailtreed starts" start_daemon "$T_DIR/d.conf"
+a0=$(msgcount alice)
+ok "a message with NOTIFY=SUCCESS" $SM 127.0.0.1 "$PORT" send alice@a.example s2@remote.example "$T_DIR/m.eml" starttls login=alice:x notify=SUCCESS
+ok "is relayed with NOTIFY for the smarthost to report" \
+    wait_for 'cat "$SINK"/*.env 2>/dev/null | grep -qx "RCPT TO:<s2@remote.example> NOTIFY=SUCCESS"'
+sleep 1
+is "and no report from here" "$(msgcount alice)" "$a0"
+ok "SIGTERM: exit status 0" stop_daemon
+stop_sink
+
 printf 'store = %s\nrelay_tls_verify = yes\n[listener s]\nprotocol = submission\nport = %s\n' \
     "$MAILTREE_STORE" "$PORT" >"$T_DIR/nv.conf"
 "$MAILTREED" -f -c "$T_DIR/nv.conf" 2>"$T_DIR/nv.err"

@@ -2,7 +2,7 @@
 """A small SMTP server that keeps what it is sent, for tests/cli/smtp-queue.sh.
 
 Usage: smtp-sink.py PORT DIR [--tls CERT KEY] [--auth USER:PASS]
-                             [--reject ADDR] [--no-pipelining]
+                             [--reject ADDR] [--no-pipelining] [--no-dsn]
 Each message is written to DIR/N.eml (the DATA bytes, unstuffed, CRLF
 kept) and DIR/N.env (the session: connection number, TLS, AUTH, the MAIL
 and RCPT lines), N counting from 1.  DIR/ready appears once it listens.
@@ -46,7 +46,9 @@ def serve(sock, conn_no):
         cmd = line.decode('utf-8', 'replace').rstrip('\r\n')
         verb = cmd.split(' ')[0].upper()
         if verb == 'EHLO':
-            exts = ['8BITMIME', 'DSN', 'SMTPUTF8', 'SIZE 10000000']
+            exts = ['8BITMIME', 'SMTPUTF8', 'SIZE 10000000']
+            if '--no-dsn' not in opts:
+                exts.insert(1, 'DSN')
             if pipelining:
                 exts.append('PIPELINING')
             if ctx and not tls:

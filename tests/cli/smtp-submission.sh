@@ -82,6 +82,24 @@ ok "its message has Received first, then the message" \
     sh -c "head -1 '${env%.env}.msg' | grep -q '^Received: from client.example' && tail -n 1 '${env%.env}.msg' | grep -qx 'to the world'"
 is "the local recipient got it too" "$(lastmsg bob | tail -n 1)" "to the world"
 ok "log lines say queued with the id" grep -q "rcpt=carol@remote.example from=<alice@a.example> queued id=" "$T_DIR/daemon.log"
+# NOTIFY=SUCCESS for a local recipient: a "delivered" report.
+a0=$(msgcount alice)
+ok "a local recipient with NOTIFY=SUCCESS,FAILURE" \
+    sm sub_auth_raw alice x 'MAIL FROM:<alice@a.example> ENVID=s1=>250' \
+    'RCPT TO:<bob@a.example> NOTIFY=SUCCESS,FAILURE=>250' 'DATA=>354' \
+    '<DATA>=>From: alice@a.example\nSubject: tell me\n\nthe body\n|250'
+ok "the sender gets a report in her INBOX" wait_for 5 test "$(msgcount alice)" -gt "$a0"
+m=$(lastmsg alice)
+ok "Successful Mail Delivery Report, from the null sender" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Return-Path: <>' && printf '%s\n' \"\$1\" | grep -qx 'Subject: Successful Mail Delivery Report'" _ "$m"
+ok "Final-Recipient bob, Action: delivered, Status: 2.0.0, the ENVID" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Final-Recipient: rfc822; bob@a.example' && printf '%s\n' \"\$1\" | grep -qx 'Action: delivered' && printf '%s\n' \"\$1\" | grep -qx 'Status: 2.0.0' && printf '%s\n' \"\$1\" | grep -qx 'Original-Envelope-Id: s1'" _ "$m"
+ok "with the UID, and the header of the message only" sh -c "printf '%s\n' \"\$1\" | grep -q '^Diagnostic-Code: smtp; 250 2.0.0 saved as UID [0-9]' && printf '%s\n' \"\$1\" | grep -qx 'Subject: tell me' && ! printf '%s\n' \"\$1\" | grep -q 'the body'" _ "$m"
+a0=$(msgcount alice)
+ok "without NOTIFY=SUCCESS" \
+    sm sub_auth_raw alice x 'MAIL FROM:<alice@a.example>=>250' \
+    'RCPT TO:<bob@a.example>=>250' 'DATA=>354' \
+    '<DATA>=>From: alice@a.example\nSubject: quiet\n\nx\n|250'
+sleep 1
+is "no report" "$(msgcount alice)" "$a0"
 if command -v swaks >/dev/null; then
 	ok "swaks: STARTTLS and AUTH LOGIN" \
 	    swaks --server 127.0.0.1:$PORT --tls -a LOGIN -au alice -ap x \
