@@ -516,6 +516,8 @@ static void runner_conf_free(struct runner_conf **rcp)
 	free(rc->relay_host);
 	free(rc->ca_file);
 	free(rc->relay_user);
+	if (rc->relay_password != NULL)	/* a reload frees one while running */
+		explicit_bzero(rc->relay_password, strlen(rc->relay_password));
 	free(rc->relay_password);
 	free(rc);
 	*rcp = NULL;
