@@ -61,6 +61,8 @@ static const struct key global_keys[] = {
 	{ "relay_password", V_STRING, G(relay_password), 0, 0 },
 	{ "queue_lifetime", V_UINT, G(queue_lifetime), 1, 365 * 86400 },
 	{ "queue_retry", V_UINT, G(queue_retry), 1, 86400 },
+	{ "queue_delay_warning", V_UINT, G(queue_delay_warning), 0,
+	  365 * 86400 },
 	{ "dkim", V_LINES, G(dkim), 0, 0 },
 };
 

@@ -75,6 +75,7 @@ struct config {
 	char *relay_user, *relay_password;
 	unsigned int queue_lifetime;	/* seconds */
 	unsigned int queue_retry;	/* seconds before the first retry */
+	unsigned int queue_delay_warning;	/* seconds; 0: no warning */
 	char *dkim;		/* "domain selector keyfile" lines */
 	struct listener_config *listeners;
 	size_t listener_count;

@@ -99,6 +99,8 @@ void queue_env_format(const struct queue_env *env, struct buf *out)
 		buf_printf(out, "envid %s\n", env->envid);
 	if (env->ret_hdrs)
 		buf_puts(out, "ret hdrs\n");
+	if (env->delay_warned)
+		buf_puts(out, "warned delay\n");
 	for (i = 0; i < env->rcpt_count; i++) {
 		const struct queue_rcpt *r = &env->rcpts[i];
 
@@ -234,6 +236,9 @@ int queue_env_parse(const char *data, size_t len, struct queue_env *env)
 			env->envid = xstrdup(v);
 		} else if (strcmp(key, "ret") == 0 && strcmp(v, "hdrs") == 0) {
 			env->ret_hdrs = true;
+		} else if (strcmp(key, "warned") == 0 &&
+			   strcmp(v, "delay") == 0) {
+			env->delay_warned = true;
 		} else if (strcmp(key, "rcpt") == 0) {
 			ret = parse_rcpt(env, v);
 		} else if (strcmp(key, "diag") == 0 && env->rcpt_count > 0 &&

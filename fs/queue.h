@@ -58,6 +58,7 @@ struct queue_env {
 	bool ret_hdrs;		/* RET=HDRS: bounces carry only the header */
 	time_t created, next_attempt;
 	unsigned int attempts;
+	bool delay_warned;	/* the sender was told it is delayed */
 	struct queue_rcpt *rcpts;
 	size_t rcpt_count, rcpt_cap;
 };

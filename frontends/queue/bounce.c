@@ -25,9 +25,18 @@ bool bounce_success_wanted(unsigned int notify)
 	return (notify & QUEUE_NOTIFY_SUCCESS) && !(notify & QUEUE_NOTIFY_NEVER);
 }
 
+bool bounce_delay_wanted(unsigned int notify)
+{
+	if (notify & QUEUE_NOTIFY_NEVER)
+		return false;
+	return notify == 0 || (notify & QUEUE_NOTIFY_DELAY);
+}
+
+enum dsn_kind { DSN_FAILED, DSN_DELAYED, DSN_SUCCESS };
+
 /* The enhanced status code at the start of a diagnostic ("550 5.1.1
  * ..."), or a generic one. */
-static void status_of(const char *diag, bool success, struct buf *out)
+static void status_of(const char *diag, enum dsn_kind kind, struct buf *out)
 {
 	const char *p = diag;
 	size_t n;
@@ -36,14 +45,17 @@ static void status_of(const char *diag, bool success, struct buf *out)
 		p += 4;
 		n = strspn(p, "0123456789.");
 		if (n >= 5 && n <= 11 && p[1] == '.' &&
-		    (success ? p[0] == '2' : p[0] == '4' || p[0] == '5')) {
+		    (kind == DSN_SUCCESS ? p[0] == '2' :
+		     kind == DSN_DELAYED ? p[0] == '4' :
+		     p[0] == '4' || p[0] == '5')) {
 			buf_append(out, p, n);
-			if (p[0] == '4')	/* a temporary error that expired */
-				out->data[out->len - n] = '5';
+			if (kind == DSN_FAILED && p[0] == '4')
+				out->data[out->len - n] = '5';	/* expired */
 			return;
 		}
 	}
-	buf_puts(out, success ? "2.0.0" : "5.0.0");
+	buf_puts(out, kind == DSN_SUCCESS ? "2.0.0" :
+		 kind == DSN_DELAYED ? "4.0.0" : "5.0.0");
 }
 
 static int copy_message(struct queue_save *qs, int fd, bool hdrs_only)
@@ -84,14 +96,20 @@ int dsn_queue(const char *store, const char *hostname,
 	unsigned char rnd[8];
 	char boundary[40];
 	time_t now = time(NULL);
-	bool success;
+	enum dsn_kind kind;
+	bool hdrs;
 	size_t i;
 	int ret;
 
 	id_r[0] = '\0';
 	if (rep->sender == NULL || rep->sender[0] == '\0' || rep->n == 0)
 		return 0;	/* RFC 3461 6.2 */
-	success = strcmp(rep->rcpts[0].action, "failed") != 0;
+	kind = strcmp(rep->rcpts[0].action, "failed") == 0 ? DSN_FAILED :
+	       strcmp(rep->rcpts[0].action, "delayed") == 0 ? DSN_DELAYED :
+	       DSN_SUCCESS;
+	/* Only a report of failures returns the whole message (RFC 3461
+	 * 4.3), and then only without RET=HDRS. */
+	hdrs = kind != DSN_FAILED || rep->ret_hdrs;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		fatal("RAND_bytes failed");
 	xsnprintf(boundary, sizeof(boundary), "%lld/%02x%02x%02x%02x%02x%02x",
@@ -100,7 +118,8 @@ int dsn_queue(const char *store, const char *hostname,
 	buf_printf(&t, "From: Mail Delivery System <MAILER-DAEMON@%s>\n",
 		   hostname);
 	buf_printf(&t, "To: <%s>\nSubject: %s\nDate: ", rep->sender,
-		   success ? "Successful Mail Delivery Report" :
+		   kind == DSN_SUCCESS ? "Successful Mail Delivery Report" :
+		   kind == DSN_DELAYED ? "Delayed Mail (still being retried)" :
 		   "Undelivered Mail Returned to Sender");
 	date_format(now, 0, &t);
 	buf_printf(&t, "\nMessage-ID: <%lld.%02x%02x%02x%02x%02x%02x%02x%02x"
@@ -111,17 +130,25 @@ int dsn_queue(const char *store, const char *hostname,
 		   "report-type=delivery-status;\n\tboundary=\"%s\"\n\n"
 		   "This is a MIME-encapsulated message.\n\n--%s\n"
 		   "Content-Type: text/plain; charset=us-ascii\n\n"
-		   "This is the mail system at host %s.\n\n%s\n\n",
-		   boundary, boundary, hostname, success ?
+		   "This is the mail system at host %s.\n\n%s",
+		   boundary, boundary, hostname, kind == DSN_SUCCESS ?
 		   "Your message was delivered to the recipients below, or "
 		   "handed on\nto a mail system that does not report "
 		   "deliveries (\"relayed\")." :
+		   kind == DSN_DELAYED ?
+		   "Your message could not be delivered yet to the recipients "
+		   "below.\nThe mail system goes on trying until " :
 		   "Your message could not be delivered to one or more "
 		   "recipients.");
+	if (kind == DSN_DELAYED) {
+		date_format(rep->retry_until, 0, &t);
+		buf_puts(&t, "; you need not send it again.");
+	}
+	buf_puts(&t, "\n\n");
 	for (i = 0; i < rep->n; i++) {
 		const struct dsn_rcpt *r = &rep->rcpts[i];
 
-		if (success)
+		if (kind != DSN_FAILED)
 			buf_printf(&t, "<%s>: %s%s%s\n", r->addr, r->action,
 				   r->diag != NULL ? ": " : "",
 				   r->diag != NULL ? r->diag : "");
@@ -143,22 +170,24 @@ int dsn_queue(const char *store, const char *hostname,
 		if (r->orcpt != NULL)
 			buf_printf(&t, "Original-Recipient: %s\n", r->orcpt);
 		buf_printf(&t, "Action: %s\nStatus: ", r->action);
-		status_of(r->diag, success, &t);
+		status_of(r->diag, kind, &t);
 		if (r->diag != NULL)
 			buf_printf(&t, "\nDiagnostic-Code: smtp; %s", r->diag);
 		buf_puts(&t, "\nLast-Attempt-Date: ");
 		date_format(now, 0, &t);
+		if (kind == DSN_DELAYED) {
+			buf_puts(&t, "\nWill-Retry-Until: ");
+			date_format(rep->retry_until, 0, &t);
+		}
 		buf_putc(&t, '\n');
 	}
-	/* A report of deliveries returns the header only (RFC 3461 4.3). */
 	buf_printf(&t, "\n--%s\nContent-Type: %s\n\n", boundary,
-		   rep->ret_hdrs || success ? "text/rfc822-headers" :
-		   "message/rfc822");
+		   hdrs ? "text/rfc822-headers" : "message/rfc822");
 	ret = queue_save_begin(store, &qs);
 	if (ret == 0)
 		ret = queue_save_write(qs, t.data, t.len);
 	if (ret == 0)
-		ret = copy_message(qs, msg_fd, rep->ret_hdrs || success);
+		ret = copy_message(qs, msg_fd, hdrs);
 	if (ret == 0) {
 		buf_reset(&t);
 		buf_printf(&t, "\n--%s--\n", boundary);

@@ -43,7 +43,7 @@ struct runner_conf {
 	bool verify;
 	char *ca_file;
 	char *relay_user, *relay_password;
-	unsigned int lifetime, retry;
+	unsigned int lifetime, retry, delay_warning;
 	struct dkim_key *keys;
 	size_t key_count;
 };
@@ -388,6 +388,53 @@ static void report_success(struct queue_runner *q, struct queue_env *env,
 	free(rcpts);
 }
 
+/* queue_delay_warning: once an entry has waited that long, its sender
+ * is told, once, which recipients are still being tried (as Postfix's
+ * delay_warning_time does). */
+static void report_delay(struct queue_runner *q, struct queue_env *env,
+			 time_t now, int fd, bool *bounced)
+{
+	struct dsn_rcpt *rcpts;
+	struct dsn_report rep = {
+		.sender = env->sender, .envid = env->envid,
+		.arrival = env->created,
+		.retry_until = env->created + (time_t)q->rc->lifetime,
+	};
+	char id[QUEUE_ID_LEN + 1];
+	size_t i;
+	int ret;
+
+	if (q->rc->delay_warning == 0 || env->delay_warned ||
+	    now - env->created < (time_t)q->rc->delay_warning ||
+	    queue_env_pending(env) == 0)
+		return;
+	rcpts = xcalloc(env->rcpt_count, sizeof(*rcpts));
+	rep.rcpts = rcpts;
+	for (i = 0; i < env->rcpt_count; i++) {
+		const struct queue_rcpt *r = &env->rcpts[i];
+
+		if (r->status != QUEUE_PENDING || !bounce_delay_wanted(r->notify))
+			continue;
+		rcpts[rep.n].addr = r->addr;
+		rcpts[rep.n].orcpt = r->orcpt;
+		rcpts[rep.n].action = "delayed";
+		rcpts[rep.n++].diag = r->diag;
+	}
+	ret = dsn_queue(q->store, q->rc->hostname, &rep, fd, id);
+	if (ret < 0) {
+		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
+			 strerror(-ret));
+	} else {
+		env->delay_warned = true;
+		if (id[0] != '\0') {
+			log_info("queue id=%s: delay DSN queued as %s",
+				 env->id, id);
+			*bounced = true;
+		}
+	}
+	free(rcpts);
+}
+
 static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 			  time_t now, bool *bounced)
 {
@@ -487,6 +534,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 		*bounced = true;
 	}
 	report_success(q, env, before, relayed, fd, bounced);
+	report_delay(q, env, now, fd, bounced);
 	close(fd);
 	if (queue_env_pending(env) == 0)
 		ret = queue_remove(q->store, env->id);
@@ -652,6 +700,7 @@ static int runner_conf_new(const struct config *cfg, struct runner_conf **rc_r,
 		rc->hostname = xstrdup("localhost");
 	rc->lifetime = cfg->queue_lifetime;
 	rc->retry = cfg->queue_retry;
+	rc->delay_warning = cfg->queue_delay_warning;
 	rc->tls = cfg->relayhost != NULL ? cfg->relay_tls : TLS_STARTTLS;
 	rc->verify = cfg->relayhost != NULL && cfg->relay_tls_verify;
 	if (rc->verify && cfg->relay_tls_ca != NULL)

@@ -227,6 +227,24 @@ is "and no report from here" "$(msgcount alice)" "$a0"
 ok "SIGTERM: exit status 0" stop_daemon
 stop_sink
 
+# queue_delay_warning: a sender whose message waits that long is told
+# once, for the recipients that did not say NOTIFY without DELAY.
+conf "$(free_port)" 3600
+sed -i 's|^queue_retry = 1$|&\nqueue_delay_warning = 1|' "$T_DIR/d.conf"
+ok "mailtreed starts with queue_delay_warning = 1 and a dead smarthost" start_daemon "$T_DIR/d.conf"
+a0=$(msgcount alice)
+ok "a message without NOTIFY" send alice@a.example d1@remote.example thirteen
+ok "and one with NOTIFY=FAILURE" $SM 127.0.0.1 "$PORT" send alice@a.example d2@remote.example "$T_DIR/m.eml" starttls login=alice:x notify=FAILURE
+ok "the sender is told of the first" wait_for 'test "$(msgcount alice)" = $((a0 + 1))'
+m=$(lastmsg alice)
+ok "Delayed Mail, Action: delayed, a 4.x.x status, until when" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Subject: Delayed Mail (still being retried)' && printf '%s\n' \"\$1\" | grep -qx 'Final-Recipient: rfc822; d1@remote.example' && printf '%s\n' \"\$1\" | grep -qx 'Action: delayed' && printf '%s\n' \"\$1\" | grep -qx 'Status: 4.0.0' && printf '%s\n' \"\$1\" | grep -q '^Will-Retry-Until: '" _ "$m"
+ok "with the last error and the header only" sh -c "printf '%s\n' \"\$1\" | grep -q '^Diagnostic-Code: smtp; connect to' && printf '%s\n' \"\$1\" | grep -qx 'Content-Type: text/rfc822-headers' && ! printf '%s\n' \"\$1\" | grep -q '^Line one'" _ "$m"
+ok "not about the second" sh -c "! printf '%s\n' \"\$1\" | grep -q 'd2@remote.example'" _ "$m"
+ok "the entry remembers it" sh -c "grep -lx 'rcpt pending 0 - <d1@remote.example>' '$MAILTREE_STORE'/queue/*.env | xargs grep -qx 'warned delay'"
+sleep 4	# retries at 1, 2 and 4 s
+is "told once, whatever the retries" "$(msgcount alice)" $((a0 + 1))
+ok "SIGTERM: exit status 0" stop_daemon
+
 printf 'store = %s\nrelay_tls_verify = yes\n[listener s]\nprotocol = submission\nport = %s\n' \
     "$MAILTREE_STORE" "$PORT" >"$T_DIR/nv.conf"
 "$MAILTREED" -f -c "$T_DIR/nv.conf" 2>"$T_DIR/nv.err"

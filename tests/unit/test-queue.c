@@ -20,6 +20,7 @@ static const char env_text[] =
 	"user alice\n"
 	"envid e+2B1\n"
 	"ret hdrs\n"
+	"warned delay\n"
 	"rcpt pending 0 - <bob@b.example>\n"
 	"diag 451 4.3.0 try later\n"
 	"rcpt failed c rfc822;carol@c.example <carol@c.example>\n"
@@ -47,6 +48,7 @@ int main(void)
 	is_str(env.user, "alice", "user");
 	is_str(env.envid, "e+2B1", "envid");
 	ok(env.ret_hdrs, "RET=HDRS");
+	ok(env.delay_warned, "the sender was told of the delay");
 	is_int(env.attempts, 2, "attempts");
 	is_int((int)(env.next_attempt - env.created), 300, "next attempt");
 	is_int(env.rcpt_count, 3, "three recipients");
