@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,20 +66,16 @@ static int drop_privileges(const char *user)
  */
 static int become_store_owner(const char *store)
 {
-	struct stat st;
-	int ret;
+	uid_t uid;
+	int ret = become_owner(store, &uid);
 
-	if (stat(store, &st) < 0 || st.st_uid == 0)
-		return 0;
-	ret = become_user(st.st_uid, st.st_gid);
-	if (ret < 0) {
+	if (ret < 0)
 		log_error("cannot become the owner of %s (uid %u): %s", store,
-			  (unsigned)st.st_uid, strerror(-ret));
-		return ret;
-	}
-	log_info("working as uid %u, the owner of %s", (unsigned)st.st_uid,
-		 store);
-	return 0;
+			  (unsigned)uid, strerror(-ret));
+	else if (uid != 0)
+		log_info("working as uid %u, the owner of %s", (unsigned)uid,
+			 store);
+	return ret;
 }
 
 static int daemonize(void)

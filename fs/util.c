@@ -411,6 +411,17 @@ int become_user(uid_t uid, gid_t gid)
 	return 0;
 }
 
+int become_owner(const char *path, uid_t *uid_r)
+{
+	struct stat st;
+
+	*uid_r = 0;
+	if (geteuid() != 0 || stat(path, &st) < 0 || st.st_uid == 0)
+		return 0;
+	*uid_r = st.st_uid;
+	return become_user(st.st_uid, st.st_gid);
+}
+
 int mkdir_p(const char *path, mode_t mode)
 {
 	struct buf p = BUF_INIT;

@@ -78,6 +78,10 @@ int mkdir_p(const char *path, mode_t mode);
 /* Makes root's process the user uid/gid for good, with no supplementary
  * groups: what a store's owner may do, and no more.  0 or -errno. */
 int become_user(uid_t uid, gid_t gid);
+/* Run by root, becomes the owner of path (its uid and gid) unless that
+ * is root; *uid_r is the uid taken, 0 when nothing changed (not root, no
+ * such path, a root-owned one).  0 or -errno. */
+int become_owner(const char *path, uid_t *uid_r);
 /* rm -r; returns 0 if the path did not exist. */
 int remove_tree(const char *path);
 

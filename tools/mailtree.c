@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -167,16 +166,15 @@ int tool_open_folder(struct mailbox *mbox, const char *name,
  */
 static int become_store_owner(void)
 {
-	struct stat st;
+	uid_t uid;
 	int ret;
 
-	if (geteuid() != 0 || tool_store == NULL || tool_store[0] == '\0' ||
-	    stat(tool_store, &st) < 0 || st.st_uid == 0)
+	if (tool_store == NULL || tool_store[0] == '\0')
 		return EX_OK;
-	ret = become_user(st.st_uid, st.st_gid);
+	ret = become_owner(tool_store, &uid);
 	if (ret < 0)
 		return tool_fail(ret, "cannot become the owner of %s (uid %u)",
-				 tool_store, (unsigned)st.st_uid);
+				 tool_store, (unsigned)uid);
 	return EX_OK;
 }
 

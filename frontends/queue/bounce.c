@@ -209,29 +209,3 @@ int dsn_queue(const char *store, const char *hostname,
 	buf_release(&t);
 	return ret;
 }
-
-int bounce_queue(const char *store, const char *hostname,
-		 const struct queue_env *env, const size_t *failed, size_t n,
-		 int msg_fd, char id_r[17])
-{
-	struct dsn_rcpt *rcpts = xcalloc(n > 0 ? n : 1, sizeof(*rcpts));
-	struct dsn_report rep = {
-		.sender = env->sender, .envid = env->envid,
-		.arrival = env->created, .ret_hdrs = env->ret_hdrs,
-		.rcpts = rcpts, .n = n,
-	};
-	size_t i;
-	int ret;
-
-	for (i = 0; i < n; i++) {
-		const struct queue_rcpt *r = &env->rcpts[failed[i]];
-
-		rcpts[i].addr = r->addr;
-		rcpts[i].orcpt = r->orcpt;
-		rcpts[i].action = "failed";
-		rcpts[i].diag = r->diag;
-	}
-	ret = dsn_queue(store, hostname, &rep, msg_fd, id_r);
-	free(rcpts);
-	return ret;
-}

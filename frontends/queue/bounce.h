@@ -17,8 +17,6 @@
 #include <stddef.h>
 #include <time.h>
 
-struct queue_env;
-
 /* Should a failure of this recipient be reported (NOTIFY)? */
 bool bounce_wanted(unsigned int notify);
 /* Should its delivery be (NOTIFY=SUCCESS)?  Its delay (the default, or
@@ -51,15 +49,5 @@ struct dsn_report {
  * "").  Blocking; 0 or a negative errno. */
 int dsn_queue(const char *store, const char *hostname,
 	      const struct dsn_report *rep, int msg_fd, char id_r[17]);
-
-/*
- * Queues a DSN for the recipients of env whose index is in failed[0..n),
- * the message being the file open at msg_fd.  No DSN for the null sender.
- * Returns 0 (with the new entry's id in id_r, "" when none was due) or a
- * negative errno.  Blocking.
- */
-int bounce_queue(const char *store, const char *hostname,
-		 const struct queue_env *env, const size_t *failed, size_t n,
-		 int msg_fd, char id_r[17]);
 
 #endif

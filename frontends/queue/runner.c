@@ -349,90 +349,91 @@ static void deliver_group(struct queue_runner *q, struct queue_env *env,
 	free(notify);
 }
 
-/* NOTIFY=SUCCESS: a report of the recipients this pass delivered into
- * the store or relayed to a server that reports nothing. */
-static void report_success(struct queue_runner *q, struct queue_env *env,
-			   const enum queue_rcpt_status *before,
-			   const bool *relayed, int fd, bool *bounced)
+/*
+ * Queues one report (bounce.h) to the entry's sender of the recipients
+ * whose action[i] is set, all of one kind; "what" names it in the log.
+ * Returns whether it was queued (or nothing was due).
+ */
+static bool report(struct queue_runner *q, const struct queue_env *env,
+		   const char *const *action, int fd, const char *what,
+		   bool *bounced)
 {
 	struct dsn_rcpt *rcpts = xcalloc(env->rcpt_count, sizeof(*rcpts));
 	struct dsn_report rep = {
 		.sender = env->sender, .envid = env->envid,
-		.arrival = env->created, .rcpts = rcpts,
+		.arrival = env->created, .ret_hdrs = env->ret_hdrs,
+		.retry_until = env->created + (time_t)q->rc->lifetime,
+		.rcpts = rcpts,
 	};
 	char id[QUEUE_ID_LEN + 1];
 	size_t i;
 	int ret;
 
+	for (i = 0; i < env->rcpt_count; i++) {
+		if (action[i] == NULL)
+			continue;
+		rcpts[rep.n].addr = env->rcpts[i].addr;
+		rcpts[rep.n].orcpt = env->rcpts[i].orcpt;
+		rcpts[rep.n].action = action[i];
+		rcpts[rep.n++].diag = env->rcpts[i].diag;
+	}
+	ret = dsn_queue(q->store, q->rc->hostname, &rep, fd, id);
+	free(rcpts);
+	if (ret < 0) {
+		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
+			 strerror(-ret));
+		return false;
+	}
+	if (id[0] != '\0') {
+		log_info("queue id=%s: %s queued as %s", env->id, what, id);
+		*bounced = true;
+	}
+	return true;
+}
+
+/*
+ * The reports of this pass, failures first (a crash after one sends it
+ * twice rather than never): recipients that failed now; with
+ * NOTIFY=SUCCESS, those delivered into the store or relayed to a server
+ * that reports nothing (relayed[i]); and, once queue_delay_warning has
+ * passed (as Postfix's delay_warning_time), those still being tried.
+ */
+static void report_all(struct queue_runner *q, struct queue_env *env,
+		       const enum queue_rcpt_status *before,
+		       const bool *relayed, time_t now, int fd, bool *bounced)
+{
+	const char **action = xcalloc(env->rcpt_count, sizeof(*action));
+	size_t i;
+
+	for (i = 0; i < env->rcpt_count; i++) {
+		const struct queue_rcpt *r = &env->rcpts[i];
+
+		if (r->status == QUEUE_FAILED && before[i] != QUEUE_FAILED &&
+		    bounce_wanted(r->notify))
+			action[i] = "failed";
+	}
+	report(q, env, action, fd, "DSN", bounced);
 	for (i = 0; i < env->rcpt_count; i++) {
 		const struct queue_rcpt *r = &env->rcpts[i];
 		bool local = domain_local(q, r->addr);
 
-		if (r->status != QUEUE_SENT || before[i] == QUEUE_SENT ||
-		    !bounce_success_wanted(r->notify) ||
-		    (!local && !relayed[i]))
-			continue;
-		rcpts[rep.n].addr = r->addr;
-		rcpts[rep.n].orcpt = r->orcpt;
-		rcpts[rep.n].action = local ? "delivered" : "relayed";
-		rcpts[rep.n++].diag = r->diag;
+		action[i] = NULL;
+		if (r->status == QUEUE_SENT && before[i] != QUEUE_SENT &&
+		    bounce_success_wanted(r->notify) && (local || relayed[i]))
+			action[i] = local ? "delivered" : "relayed";
 	}
-	ret = dsn_queue(q->store, q->rc->hostname, &rep, fd, id);
-	if (ret < 0)
-		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
-			 strerror(-ret));
-	else if (id[0] != '\0') {
-		log_info("queue id=%s: success DSN queued as %s", env->id, id);
-		*bounced = true;
+	report(q, env, action, fd, "success DSN", bounced);
+	if (q->rc->delay_warning > 0 && !env->delay_warned &&
+	    now - env->created >= (time_t)q->rc->delay_warning &&
+	    queue_env_pending(env) > 0) {
+		for (i = 0; i < env->rcpt_count; i++)
+			action[i] = env->rcpts[i].status == QUEUE_PENDING &&
+				    bounce_delay_wanted(env->rcpts[i].notify) ?
+				    "delayed" : NULL;
+		if (report(q, env, action, fd, "delay DSN", bounced))
+			env->delay_warned = true;
 	}
-	free(rcpts);
-}
-
-/* queue_delay_warning: once an entry has waited that long, its sender
- * is told, once, which recipients are still being tried (as Postfix's
- * delay_warning_time does). */
-static void report_delay(struct queue_runner *q, struct queue_env *env,
-			 time_t now, int fd, bool *bounced)
-{
-	struct dsn_rcpt *rcpts;
-	struct dsn_report rep = {
-		.sender = env->sender, .envid = env->envid,
-		.arrival = env->created,
-		.retry_until = env->created + (time_t)q->rc->lifetime,
-	};
-	char id[QUEUE_ID_LEN + 1];
-	size_t i;
-	int ret;
-
-	if (q->rc->delay_warning == 0 || env->delay_warned ||
-	    now - env->created < (time_t)q->rc->delay_warning ||
-	    queue_env_pending(env) == 0)
-		return;
-	rcpts = xcalloc(env->rcpt_count, sizeof(*rcpts));
-	rep.rcpts = rcpts;
-	for (i = 0; i < env->rcpt_count; i++) {
-		const struct queue_rcpt *r = &env->rcpts[i];
-
-		if (r->status != QUEUE_PENDING || !bounce_delay_wanted(r->notify))
-			continue;
-		rcpts[rep.n].addr = r->addr;
-		rcpts[rep.n].orcpt = r->orcpt;
-		rcpts[rep.n].action = "delayed";
-		rcpts[rep.n++].diag = r->diag;
-	}
-	ret = dsn_queue(q->store, q->rc->hostname, &rep, fd, id);
-	if (ret < 0) {
-		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
-			 strerror(-ret));
-	} else {
-		env->delay_warned = true;
-		if (id[0] != '\0') {
-			log_info("queue id=%s: delay DSN queued as %s",
-				 env->id, id);
-			*bounced = true;
-		}
-	}
-	free(rcpts);
+	free(action);
 }
 
 static void deliver_entry(struct queue_runner *q, struct queue_env *env,
@@ -440,9 +441,8 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 {
 	struct buf path = BUF_INIT, prefix = BUF_INIT;
 	enum queue_rcpt_status *before;
-	size_t *failed, nfailed = 0, i, j;
+	size_t i, j;
 	bool signed_ = false, *relayed;
-	char bounce_id[QUEUE_ID_LEN + 1];
 	int fd, ret;
 
 	queue_path(q->store, env->id, "msg", &path);
@@ -501,7 +501,6 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 			env->next_attempt = now + delay;
 		}
 	}
-	failed = xcalloc(env->rcpt_count, sizeof(*failed));
 	for (i = 0; i < env->rcpt_count; i++) {
 		struct queue_rcpt *r = &env->rcpts[i];
 
@@ -513,8 +512,6 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 			 r->status == QUEUE_FAILED ? "failed" : "deferred",
 			 r->diag != NULL ? ": " : "",
 			 r->diag != NULL ? r->diag : "");
-		if (r->status == QUEUE_FAILED && bounce_wanted(r->notify))
-			failed[nfailed++] = i;
 	}
 	for (i = 0; i < env->rcpt_count; i++)
 		if (env->rcpts[i].status == QUEUE_PENDING && before[i] ==
@@ -523,18 +520,7 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 				 env->id, env->rcpts[i].addr,
 				 env->rcpts[i].diag != NULL ?
 				 env->rcpts[i].diag : "");
-	/* The DSNs first: a crash now sends them twice rather than never. */
-	ret = bounce_queue(q->store, q->rc->hostname, env, failed, nfailed, fd,
-			   bounce_id);
-	if (ret < 0)
-		log_warn("queue id=%s: cannot queue a DSN: %s", env->id,
-			 strerror(-ret));
-	else if (bounce_id[0] != '\0') {
-		log_info("queue id=%s: DSN queued as %s", env->id, bounce_id);
-		*bounced = true;
-	}
-	report_success(q, env, before, relayed, fd, bounced);
-	report_delay(q, env, now, fd, bounced);
+	report_all(q, env, before, relayed, now, fd, bounced);
 	close(fd);
 	if (queue_env_pending(env) == 0)
 		ret = queue_remove(q->store, env->id);
@@ -543,7 +529,6 @@ static void deliver_entry(struct queue_runner *q, struct queue_env *env,
 	if (ret < 0 && ret != -ENOENT)
 		log_warn("queue id=%s: cannot update: %s", env->id,
 			 strerror(-ret));
-	free(failed);
 	free(before);
 	free(relayed);
 	buf_release(&prefix);
